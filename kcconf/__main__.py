@@ -1,0 +1,3 @@
+from kcconf.cli import main
+
+main()

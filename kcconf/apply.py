@@ -1,0 +1,58 @@
+"""Executing a plan: exactly its changes, in dependency order, then a check that nothing differs.
+
+Order: objects are created and updated kind by kind (scopes and roles before the clients and
+users that map them), then every relation removal, then every addition. Removals go first so a
+scope can move from optional to default in one apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kcconf.changes import Action, Change
+from kcconf.errors import KcconfError
+from kcconf.index import Index
+from kcconf.kinds import BY_NAME, relation
+from kcconf.model import State
+from kcconf.plan import Plan, make_plan
+
+Log = Callable[[str], None]
+
+
+def apply_plan(index: Index, plan: Plan, desired: State, log: Log) -> list[Plan]:
+    """Apply `plan`; returns the plans executed (two when the realm had to be created first)."""
+    executed = [plan]
+    if not plan.realm_exists:
+        realm_change = next(c for c in plan.changes if c.address.kind == "realm")
+        BY_NAME["realm"].create(index, realm_change)
+        log(f"created realm {plan.realm}; planning its contents against what Keycloak built")
+        index.forget()
+        plan = make_plan(index, desired)
+        executed.append(plan)
+    execute(index, plan.changes, log)
+    index.forget()
+    after = make_plan(index, desired)
+    if not after.empty:
+        left = ", ".join(str(c.address) for c in after.changes)
+        raise KcconfError(f"apply finished but the realm still differs from the spec: {left}")
+    return executed
+
+
+def execute(index: Index, changes: tuple[Change, ...], log: Log) -> None:
+    for change in changes:
+        kind = BY_NAME[change.address.kind]
+        if change.action is Action.CREATE:
+            log(f"creating {change.address}")
+            kind.create(index, change)
+        elif change.action is Action.UPDATE and change.fields:
+            log(f"updating {change.address}")
+            kind.update(index, change)
+    for change in changes:
+        for rel in change.relations:
+            if rel.removed:
+                relation(change.address.kind, rel.name).remove(index, change.address, rel.removed)
+    for change in changes:
+        for rel in change.relations:
+            how = relation(change.address.kind, rel.name)
+            if rel.added and not (change.action is Action.CREATE and how.on_create):
+                how.add(index, change.address, rel.added)

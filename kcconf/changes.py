@@ -1,0 +1,49 @@
+"""Changes are values: what one object needs, computed once and used by plan and apply."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from kcconf.model import Address, Obj
+
+
+class Action(enum.Enum):
+    CREATE = "+"
+    UPDATE = "~"
+    DELETE = "-"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: Any
+    new: Any
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class RelationChange:
+    """Items to add to and remove from one relation (for example a client's default scopes)."""
+
+    name: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object's change. `desired` is the spec's object, `live` what Keycloak has (None
+    for a create)."""
+
+    action: Action
+    address: Address
+    fields: tuple[FieldChange, ...]
+    relations: tuple[RelationChange, ...]
+    desired: Obj
+    live: Obj | None
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return self.address.sort_key

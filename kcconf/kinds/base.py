@@ -1,0 +1,115 @@
+"""What every resource kind provides, and the relation endpoints several kinds share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kcconf.changes import Change
+from kcconf.errors import KeyPath, Problem
+from kcconf.index import Index
+from kcconf.model import Address, Obj, Secret
+from kcconf.yamlload import Document
+
+
+class SpecContext:
+    """The document being turned into desired objects, collecting problems as it goes."""
+
+    def __init__(self, doc: Document, env: Mapping[str, str]) -> None:
+        self.doc = doc
+        self.env = env
+        self.problems: list[Problem] = []
+        self.realm = str(doc.data["realm"]["name"])
+
+    def secret(self, keypath: KeyPath, ref: Mapping[str, str]) -> Secret | None:
+        name = ref["env"]
+        if name not in self.env:
+            self.problems.append(
+                Problem(self.doc.where(keypath), keypath, f"environment variable {name} is not set")
+            )
+            return None
+        return Secret(self.env[name])
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A set-valued relation of an object, changed through its own endpoints."""
+
+    label: str  # how the plan names it: "default scopes"
+    add: Callable[[Index, Address, Sequence[str]], None]
+    remove: Callable[[Index, Address, Sequence[str]], None]
+    on_create: bool = False  # sent in the create request itself, not added afterwards
+
+
+class Kind(Protocol):
+    name: str
+    relations: Mapping[str, Relation]
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]: ...
+
+    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]: ...
+
+    def create(self, index: Index, change: Change) -> None: ...
+
+    def update(self, index: Index, change: Change) -> None: ...
+
+
+def pick(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    return {n: data[n] for n in names if n in data}
+
+
+def role_relations(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """`{realmRoles: [...], clientRoles: {client: [...]}}` as relations; absent keys stay absent."""
+    out: dict[str, frozenset[str]] = {}
+    if "realmRoles" in spec:
+        out["realmRoles"] = frozenset(spec["realmRoles"])
+    if "clientRoles" in spec:
+        out["clientRoles"] = frozenset(
+            f"{client}/{role}" for client, roles in spec["clientRoles"].items() for role in roles
+        )
+    return out
+
+
+def prefixed(prefix: str, relations: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    return {f"{prefix}.{name}": items for name, items in relations.items()}
+
+
+class MappingEndpoint:
+    """`…/realm` and `…/clients/{uuid}` role lists (role mappings, scope mappings).
+
+    Bodies carry id and name: scope mappings look roles up by id, role mappings by name.
+    """
+
+    def __init__(self, base: Callable[[Index, Address], str]) -> None:
+        self.base = base
+
+    def relations(self, label: str, prefix: str = "") -> dict[str, Relation]:
+        def name(n: str) -> str:
+            return f"{prefix}.{n}" if prefix else n
+
+        return {
+            name("realmRoles"): Relation(label, self._realm(True), self._realm(False)),
+            name("clientRoles"): Relation(label, self._clients(True), self._clients(False)),
+        }
+
+    def _realm(self, adding: bool) -> Callable[[Index, Address, Sequence[str]], None]:
+        def run(index: Index, address: Address, refs: Sequence[str]) -> None:
+            body = [index.role(ref) for ref in refs]
+            send = index.api.post if adding else index.api.delete
+            send(f"{self.base(index, address)}/realm", body)
+
+        return run
+
+    def _clients(self, adding: bool) -> Callable[[Index, Address, Sequence[str]], None]:
+        def run(index: Index, address: Address, refs: Sequence[str]) -> None:
+            by_client: dict[str, list[str]] = {}
+            for ref in refs:
+                by_client.setdefault(ref.rpartition("/")[0], []).append(ref)
+            for client_id, group in sorted(by_client.items()):
+                body = [index.role(ref) for ref in group]
+                path = f"{self.base(index, address)}/clients/{index.client_uuid(client_id)}"
+                send = index.api.post if adding else index.api.delete
+                send(path, body)
+
+        return run

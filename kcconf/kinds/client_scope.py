@@ -1,0 +1,50 @@
+"""Client scopes: name, description, protocol, attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kcconf.changes import Change
+from kcconf.index import Index
+from kcconf.kinds.base import Relation, SpecContext, pick
+from kcconf.model import Address, Obj, flatten, unflatten_into
+
+FIELDS = ("description", "protocol", "attributes")
+
+
+def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
+    """Keycloak keeps scope and client attributes as strings; so must the comparison."""
+    picked = pick(rep, FIELDS)
+    if "attributes" in picked:
+        picked["attributes"] = {k: text(v) for k, v in (picked["attributes"] or {}).items()}
+    return flatten(picked, frozenset({"attributes"}))
+
+
+def text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class ClientScopeKind:
+    name = "client-scope"
+    relations: Mapping[str, Relation] = {}
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        for spec in ctx.doc.data.get("clientScopes") or []:
+            yield Obj(Address(self.name, spec["name"]), fields_of(spec))
+
+    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+        for name, rep in index.scopes().items():
+            yield Obj(Address(self.name, name), fields_of(rep), raw=rep)
+
+    def create(self, index: Index, change: Change) -> None:
+        body = unflatten_into({"name": change.address.name}, change.desired.fields)
+        index.api.post(index.path("client-scopes"), body)
+
+    def update(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        raw = {k: v for k, v in change.live.raw.items() if k != "protocolMappers"}
+        body = unflatten_into(raw, {f.name: f.new for f in change.fields})
+        index.api.put(index.path("client-scopes", str(raw["id"])), body)

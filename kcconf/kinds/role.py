@@ -1,0 +1,115 @@
+"""Realm roles and client roles, with their composites.
+
+A client role's address is `clientId/role`, the same form the spec uses to reference it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from kcconf.api import seg
+from kcconf.changes import Change
+from kcconf.index import Index, role_refs
+from kcconf.kinds.base import Relation, SpecContext, pick, prefixed, role_relations
+from kcconf.model import Address, Obj, unflatten_into
+
+FIELDS = ("description",)
+
+
+def _split(address: Address) -> tuple[str, str]:
+    """(clientId or "", role name) of a role address."""
+    if address.kind == "realm-role":
+        return "", address.name
+    client_id, _, name = address.name.partition("/")
+    return client_id, name
+
+
+def _role_path(index: Index, address: Address) -> str:
+    client_id, name = _split(address)
+    if not client_id:
+        return index.path("roles", seg(name))
+    return index.path("clients", index.client_uuid(client_id), "roles", seg(name))
+
+
+def _composites(adding: bool) -> Any:
+    def run(index: Index, address: Address, refs: Sequence[str]) -> None:
+        client_id, name = _split(address)
+        role_id = index.roles(client_id)[name]["id"]
+        body = [index.role(ref) for ref in refs]
+        path = index.path("roles-by-id", role_id, "composites")
+        if adding:
+            index.api.post(path, body)
+        else:
+            index.api.delete(path, body)
+
+    return run
+
+
+class RoleKind:
+    """Realm roles (`client_roles=False`) or the roles of declared clients."""
+
+    relations = {
+        "composites.realmRoles": Relation("composites", _composites(True), _composites(False)),
+        "composites.clientRoles": Relation("composites", _composites(True), _composites(False)),
+    }
+
+    def __init__(self, client_roles: bool) -> None:
+        self.client_roles = client_roles
+        self.name = "client-role" if client_roles else "realm-role"
+
+    def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+        if not self.client_roles:
+            for spec in data.get("roles") or []:
+                yield "", spec
+            return
+        for client in data.get("clients") or []:
+            for spec in client.get("roles") or []:
+                yield client["clientId"], spec
+
+    def _address(self, client_id: str, name: str) -> Address:
+        return Address(self.name, f"{client_id}/{name}" if client_id else name)
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        for client_id, spec in self._specs(ctx.doc.data):
+            relations = prefixed("composites", role_relations(spec.get("composites") or {}))
+            yield Obj(self._address(client_id, spec["name"]), pick(spec, FIELDS), relations)
+
+    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+        containers = {_split(a)[0] for a in wanted if a.kind == self.name}
+        if not self.client_roles:
+            containers = {""}
+        for client_id in sorted(containers):
+            if client_id and client_id not in index.clients():
+                continue  # the client is created by this plan; so are its roles
+            for name, rep in index.roles(client_id).items():
+                address = self._address(client_id, name)
+                relations = self._read_composites(index, rep, wanted.get(address))
+                yield Obj(address, pick(rep, FIELDS), relations, raw=rep)
+
+    def _read_composites(
+        self, index: Index, rep: Mapping[str, Any], want: Obj | None
+    ) -> dict[str, frozenset[str]]:
+        if want is None or not want.relations:
+            return {}
+        refs: set[str] = set()
+        if rep.get("composite"):
+            found = index.api.get(index.path("roles-by-id", rep["id"], "composites"))
+            refs = role_refs(found, index.client_ids_by_uuid())
+        return {
+            "composites.realmRoles": frozenset(r for r in refs if "/" not in r),
+            "composites.clientRoles": frozenset(r for r in refs if "/" in r),
+        }
+
+    def create(self, index: Index, change: Change) -> None:
+        client_id, name = _split(change.address)
+        body = unflatten_into({"name": name}, change.desired.fields)
+        if client_id:
+            index.api.post(index.path("clients", index.client_uuid(client_id), "roles"), body)
+        else:
+            index.api.post(index.path("roles"), body)
+
+    def update(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        body = unflatten_into(dict(change.live.raw), {f.name: f.new for f in change.fields})
+        index.api.put(_role_path(index, change.address), body)

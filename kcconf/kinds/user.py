@@ -1,0 +1,78 @@
+"""Users: profile fields, attributes, an initial password, realm and client role mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kcconf.changes import Change
+from kcconf.index import Index, mapping_refs
+from kcconf.kinds.base import MappingEndpoint, SpecContext, pick, role_relations
+from kcconf.model import Address, Obj, Secret, flatten, unflatten_into
+
+FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
+PASSWORD = "password"
+
+
+def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
+    """User attribute values are lists of strings in Keycloak; a spec may write one string."""
+    picked = pick(rep, FIELDS)
+    if "attributes" in picked:
+        picked["attributes"] = {
+            k: sorted([v] if isinstance(v, str) else v)
+            for k, v in (picked["attributes"] or {}).items()
+        }
+    return flatten(picked, frozenset({"attributes"}))
+
+
+ROLE_MAPPINGS = MappingEndpoint(
+    lambda index, address: index.path("users", index.user_id(address.name), "role-mappings")
+)
+
+
+class UserKind:
+    name = "user"
+    relations = ROLE_MAPPINGS.relations("roles")
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        for i, spec in enumerate(ctx.doc.data.get("users") or []):
+            initial: dict[str, Any] = {}
+            if PASSWORD in spec:
+                secret = ctx.secret(("users", i, PASSWORD), spec[PASSWORD])
+                if secret is not None:
+                    initial[PASSWORD] = secret
+            address = Address(self.name, spec["username"])
+            yield Obj(address, fields_of(spec), role_relations(spec), initial=initial)
+
+    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+        for username, rep in index.users().items():
+            address = Address(self.name, username)
+            relations: dict[str, frozenset[str]] = {}
+            want = wanted.get(address)
+            if want is not None and want.relations:
+                body = index.api.get(index.path("users", rep["id"], "role-mappings"))
+                realm, clients = mapping_refs(body)
+                relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
+            yield Obj(address, fields_of(rep), relations, raw=rep)
+
+    def create(self, index: Index, change: Change) -> None:
+        body = unflatten_into({"username": change.address.name}, change.desired.fields)
+        user_id = index.api.post(index.path("users"), body) or index.user_id(change.address.name)
+        _set_password(index, user_id, change.desired.initial.get(PASSWORD))
+
+    def update(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        user_id = str(change.live.raw["id"])
+        fields = {f.name: f.new for f in change.fields if f.name != PASSWORD}
+        if fields:
+            # Since 24.0.4 a user PUT is not partial for attributes: send the whole user back.
+            body = unflatten_into(dict(change.live.raw), fields)
+            index.api.put(index.path("users", user_id), body)
+        if any(f.name == PASSWORD for f in change.fields):
+            _set_password(index, user_id, change.desired.initial.get(PASSWORD))
+
+
+def _set_password(index: Index, user_id: str, password: Any) -> None:
+    if isinstance(password, Secret):
+        credential = {"type": "password", "value": password.reveal(), "temporary": False}
+        index.api.put(index.path("users", user_id, "reset-password"), credential)

@@ -1,0 +1,114 @@
+"""The state both sides are reduced to before comparing: objects with fields and relations.
+
+A spec and a live realm become the same shape, so one comparison serves plan and apply.
+Field values are normalised (see `normal`); relations are sets of names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# The kinds, in the order apply creates and updates them: what others refer to comes first.
+KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "user")
+
+
+class Secret:
+    """A value that must never be shown: its str and repr are '(sensitive)'."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "(sensitive)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """A readable, UUID-free name for an object: `client our-public-client`."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return (KIND_ORDER.index(self.kind), self.name)
+
+
+@dataclass(frozen=True)
+class Obj:
+    """One object: managed fields, relations (sets of names), and for live objects the raw
+    representation Keycloak sent, which updates start from (read-modify-write)."""
+
+
+    address: Address
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    relations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    raw: Mapping[str, Any] | None = field(default=None, compare=False)
+    # Values sent only when the object is created and never compared (a user's first password).
+    initial: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class State:
+    """All objects of one realm that matter for a plan, by address."""
+
+    realm: str
+    objects: dict[Address, Obj] = field(default_factory=dict)
+    exists: bool = True
+
+    def add(self, obj: Obj) -> None:
+        self.objects[obj.address] = obj
+
+
+def normal(value: Any) -> Any:
+    """Keycloak stores many lists as sets and returns them in any order; compare them sorted."""
+    if isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value):
+        return sorted(value, key=str)
+    return value
+
+
+def flatten(fields: Mapping[str, Any], maps: frozenset[str]) -> dict[str, Any]:
+    """Turn map-valued fields (attributes) into one field per written key: `attributes.k`.
+
+    Maps are merged key by key, so each written key is compared and shown on its own.
+    """
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in maps and isinstance(value, Mapping):
+            for key, inner in value.items():
+                out[f"{name}.{key}"] = inner
+        else:
+            out[name] = value
+    return out
+
+
+def unflatten_into(raw: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Write flattened fields back into a copy of a representation, for a PUT or POST."""
+    body = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for name, value in fields.items():
+        plain = value.reveal() if isinstance(value, Secret) else value
+        head, dot, key = name.partition(".")
+        if dot:
+            body.setdefault(head, {})
+            body[head] = {**(body[head] or {}), key: plain}
+        else:
+            body[name] = plain
+    return body

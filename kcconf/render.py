@@ -1,0 +1,63 @@
+"""The plan as text for people: one block per object, `old -> new` per field, no UUIDs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from kcconf.changes import Action, Change, FieldChange, RelationChange
+from kcconf.kinds import relation
+from kcconf.plan import Plan
+
+INDENT = "    "
+
+
+def render_plan(plan: Plan) -> str:
+    lines: list[str] = []
+    for change in plan.changes:
+        lines.extend(change_lines(change))
+    lines.append(summary(plan))
+    return "\n".join(lines) + "\n"
+
+
+def summary(plan: Plan) -> str:
+    if plan.empty:
+        return f"No changes: realm {plan.realm} matches the spec."
+    add, upd, delete = (plan.count(a) for a in (Action.CREATE, Action.UPDATE, Action.DELETE))
+    return f"Plan: {add} to add, {upd} to change, {delete} to delete."
+
+
+def change_lines(change: Change) -> list[str]:
+    lines = [f"{change.action.value} {change.address}"]
+    lines.extend(INDENT + field_line(f, change.action) for f in change.fields)
+    lines.extend(INDENT + line for line in relation_lines(change))
+    return lines
+
+
+def field_line(change: FieldChange, action: Action) -> str:
+    if change.sensitive:
+        return f"{change.name}: (sensitive)" + ("" if action is Action.CREATE else " changed")
+    if action is Action.CREATE:
+        return f"{change.name}: {value(change.new)}"
+    return f"{change.name}: {value(change.old)} -> {value(change.new)}"
+
+
+def relation_lines(change: Change) -> Iterable[str]:
+    """One line per relation label; realm and client roles of one relation share a line."""
+    by_label: dict[str, list[str]] = {}
+    for rel in change.relations:
+        label = relation(change.address.kind, rel.name).label
+        by_label.setdefault(label, []).extend(_items(rel))
+    for label, items in by_label.items():
+        yield f"{label}: {', '.join(items)}"
+
+
+def _items(rel: RelationChange) -> list[str]:
+    return [f"- {r}" for r in rel.removed] + [f"+ {a}" for a in rel.added]
+
+
+def value(v: Any) -> str:
+    if v is None:
+        return "(unset)"
+    return json.dumps(v, ensure_ascii=False)
