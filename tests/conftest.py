@@ -1,0 +1,104 @@
+"""Test fixtures: one real Keycloak per test run, one realm per test.
+
+The server is started by kcconf's own harness (KCCONF_KEYCLOAK_VERSION, default the pinned
+version), or KCCONF_TEST_URL points at one already running (with KCCONF_TEST_USERNAME and
+KCCONF_TEST_PASSWORD, default admin/admin). When no server can be had, integration tests skip
+with the reason; with --require-keycloak or CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+import pytest
+
+from kcconf import sandbox
+from kcconf.api import Api, Credentials
+from kcconf.errors import KcconfError, KeycloakError
+from kcconf.index import Index
+from tests.helpers import Run, run_cli
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-keycloak", action="store_true",
+        help="fail, rather than skip, integration tests when no Keycloak is available",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    username: str
+    password: str
+    version: str
+
+    def env(self) -> dict[str, str]:
+        return {"KCCONF_URL": self.url, "KCCONF_USERNAME": self.username,
+                "KCCONF_PASSWORD": self.password}
+
+    def api(self) -> Api:
+        return Api(Credentials(self.url, username=self.username, password=self.password))
+
+
+def _unavailable(config: pytest.Config, reason: str) -> None:
+    if config.getoption("--require-keycloak") or os.environ.get("CI") == "true":
+        pytest.fail(f"no Keycloak for integration tests: {reason}", pytrace=False)
+    pytest.skip(f"no Keycloak for integration tests: {reason}")
+
+
+@pytest.fixture(scope="session")
+def keycloak(request: pytest.FixtureRequest) -> Iterator[Target]:
+    url = os.environ.get("KCCONF_TEST_URL")
+    if url:
+        user = os.environ.get("KCCONF_TEST_USERNAME", "admin")
+        password = os.environ.get("KCCONF_TEST_PASSWORD", "admin")
+        try:
+            info = Api(Credentials(url, username=user, password=password)).server_info()
+        except KcconfError as exc:
+            _unavailable(request.config, f"KCCONF_TEST_URL={url}: {exc}")
+        yield Target(url, user, password, str(info["systemInfo"]["version"]))
+        return
+    version = os.environ.get("KCCONF_KEYCLOAK_VERSION", sandbox.DEFAULT_VERSION)
+    try:
+        server = sandbox.start(version)
+    except KcconfError as exc:
+        _unavailable(request.config, f"could not start Keycloak {version}: {exc}")
+    try:
+        yield Target(server.url, server.admin_user, server.admin_password, version)
+    finally:
+        sandbox.stop(server)
+
+
+@pytest.fixture
+def realm(keycloak: Target, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A realm name of this test's own, deleted afterwards if the test created it."""
+    slug = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+    name = f"t-{slug}-{uuid.uuid4().hex[:6]}"
+    yield name
+    with contextlib.suppress(KeycloakError):
+        keycloak.api().delete(name)
+
+
+@pytest.fixture
+def index(keycloak: Target, realm: str) -> Index:
+    """A fresh admin connection to the test's realm, with its own request counts."""
+    return Index(keycloak.api(), realm)
+
+
+@pytest.fixture
+def kcconf(keycloak: Target, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Run the kcconf command line in-process against the test server."""
+    for key, value in keycloak.env().items():
+        monkeypatch.setenv(key, value)
+    return run_cli
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need the server carry the `integration` mark, so `-m integration` selects them."""
+    for item in items:
+        if "keycloak" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,46 @@
+"""Helpers shared by tests: running the command line in-process and reading its output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from kcconf.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str) -> Run:
+    """kcconf ARGS in this process, with its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def requests_of(err: str) -> dict[str, int]:
+    """The last 'admin API requests: GET 9, PUT 1' line kcconf logged, as a dict."""
+    lines = [ln for ln in err.splitlines() if ln.startswith("admin API requests:")]
+    assert lines, err
+    body = lines[-1].split(":", 1)[1].strip()
+    if body == "none":
+        return {}
+    return {m: int(n) for m, n in (part.split() for part in body.split(", "))}
+
+
+def realm_spec(realm: str, body: str = "") -> str:
+    """A spec for `realm` with the given YAML after the realm block."""
+    return f"realm:\n  name: {realm}\n  enabled: true\n{body}"
