@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from keycloak import KeycloakOpenIDConnection
+from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError
 from keycloak.exceptions import KeycloakError as LibraryError
 from requests import Response
 
@@ -60,6 +61,7 @@ class Api:
                 "and KCCONF_CLIENT_SECRET (or the matching options)"
             )
         self._conn = conn
+        self._who = f"{creds.username or creds.client_id!r} (realm {creds.auth_realm})"
         self.url = creds.url.rstrip("/")
         self.counts: Counter[str] = Counter()
 
@@ -93,8 +95,14 @@ class Api:
         self.counts[method] += 1
         try:
             resp = self._send(method, full, data, params)
-        except LibraryError as exc:  # login failed, server unreachable
-            raise KeycloakError(f"cannot reach Keycloak at {self.url}: {_reason(exc)}") from None
+        except KeycloakConnectionError:
+            raise KeycloakError(f"cannot reach Keycloak at {self.url}") from None
+        except KeycloakAuthenticationError as exc:
+            raise KeycloakError(
+                f"cannot log in to Keycloak at {self.url} as {self._who}: {_reason(exc)}"
+            ) from None
+        except LibraryError as exc:
+            raise KeycloakError(f"Keycloak at {self.url} refused kcconf: {_reason(exc)}") from None
         if resp.status_code >= 400:
             raise KeycloakError(
                 f"Keycloak answered {resp.status_code} to {method} /{full}: {_message(resp)}",
@@ -126,8 +134,12 @@ def _message(resp: Response) -> str:
 
 
 def _reason(exc: LibraryError) -> str:
-    code = getattr(exc, "response_code", None)
-    msg = getattr(exc, "error_message", None) or str(exc)
-    if isinstance(msg, bytes):
-        msg = msg.decode(errors="replace")
-    return f"{code} {msg}" if code else str(msg)
+    """Keycloak's own words (error_description) from a failed login, else the status."""
+    body = getattr(exc, "response_body", None) or b""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and (data.get("error_description") or data.get("error")):
+        return str(data.get("error_description") or data.get("error"))
+    return f"HTTP {getattr(exc, 'response_code', '?')}"

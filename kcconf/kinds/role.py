@@ -34,8 +34,7 @@ def _role_path(index: Index, address: Address) -> str:
 
 def _composites(adding: bool) -> Any:
     def run(index: Index, address: Address, refs: Sequence[str]) -> None:
-        client_id, name = _split(address)
-        role_id = index.roles(client_id)[name]["id"]
+        role_id = index.role(address.name)["id"]  # a realm role's name, or clientId/name
         body = [index.role(ref) for ref in refs]
         path = index.path("roles-by-id", role_id, "composites")
         if adding:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kcconf.builtins import default_roles_name
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
 from kcconf.kinds.base import MappingEndpoint, SpecContext, pick, role_relations
@@ -41,7 +42,8 @@ class UserKind:
                 secret = ctx.secret(("users", i, PASSWORD), spec[PASSWORD])
                 if secret is not None:
                     initial[PASSWORD] = secret
-            address = Address(self.name, spec["username"])
+            # Keycloak stores usernames in lower case; so must the address, or Bob is never found.
+            address = Address(self.name, spec["username"].lower())
             yield Obj(address, fields_of(spec), role_relations(spec), initial=initial)
 
     def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
@@ -52,11 +54,18 @@ class UserKind:
             if want is not None and want.relations:
                 body = index.api.get(index.path("users", rep["id"], "role-mappings"))
                 realm, clients = mapping_refs(body)
+                # Keycloak gives every new user this role; it is left alone unless listed.
+                default = default_roles_name(index.realm)
+                if default not in want.relations.get("realmRoles", ()):
+                    realm.discard(default)
                 relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
             yield Obj(address, fields_of(rep), relations, raw=rep)
 
     def create(self, index: Index, change: Change) -> None:
-        body = unflatten_into({"username": change.address.name}, change.desired.fields)
+        # The admin API creates users disabled unless told; the admin console enables them.
+        # A spec that declares a user without `enabled` means one who can log in.
+        body = unflatten_into({"username": change.address.name, "enabled": True},
+                              change.desired.fields)
         user_id = index.api.post(index.path("users"), body) or index.user_id(change.address.name)
         _set_password(index, user_id, change.desired.initial.get(PASSWORD))
 

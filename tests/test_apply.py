@@ -1,0 +1,263 @@
+"""Plan and apply of every kind against a real Keycloak; each test ends in sync, writing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kcconf.index import Index
+from tests.conftest import Target
+from tests.helpers import Run, realm_spec, requests_of
+from tests.tokens import password_grant
+
+Kcconf = Callable[..., Run]
+
+FULL = """\
+  displayName: Everything at once
+  accessTokenLifespan: 600
+  attributes: {kcconfNote: hello}
+  defaultDefaultClientScopes: [basic, roles, profile, audit]
+  defaultOptionalClientScopes: [email]
+clientScopes:
+  - name: audit
+    description: Adds the audit claim
+    protocol: openid-connect
+    attributes: {include.in.token.scope: true}
+roles:
+  - name: auditor
+    description: Reads audit logs
+    composites:
+      realmRoles: [offline_access]
+      clientRoles: {realm-management: [view-events], backend: [reader]}
+clients:
+  - clientId: backend
+    publicClient: false
+    secret: {env: BACKEND_SECRET}
+    redirectUris: [https://b.example.com/*, https://a.example.com/*]
+    webOrigins: [https://a.example.com]
+    attributes: {pkce.code.challenge.method: S256}
+    defaultClientScopes: [basic, audit]
+    optionalClientScopes: [email]
+    scopeMappings:
+      realmRoles: [auditor]
+      clientRoles: {backend: [reader]}
+    roles:
+      - name: reader
+        description: Can read
+      - name: admin
+        composites: {clientRoles: {backend: [reader]}, realmRoles: [auditor]}
+users:
+  - username: bob
+    email: bob@example.com
+    emailVerified: true
+    firstName: Bob
+    lastName: Builder
+    password: {env: BOB_PASSWORD}
+    realmRoles: [auditor]
+    clientRoles: {backend: [admin]}
+"""
+
+
+def assert_in_sync(kcconf: Kcconf, spec: Path) -> None:
+    """The closing check of every apply test: no changes planned, and apply writes nothing."""
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 0, planned.out + planned.err
+    assert planned.out.startswith("No changes: realm ")
+    again = kcconf("apply", str(spec))
+    assert again.code == 0, again.err
+    assert set(requests_of(again.err)) == {"GET"}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.setenv("BACKEND_SECRET", "backend-secret-1")
+    monkeypatch.setenv("BOB_PASSWORD", "bob-password-1")
+    return monkeypatch
+
+
+def test_every_kind_is_created_as_written(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "full.yaml"
+    spec.write_text(realm_spec(realm, FULL))
+    applied = kcconf("apply", str(spec))
+    assert applied.code == 0, applied.err
+
+    api = index.api
+    rep = api.get(index.path(""))
+    assert (rep["displayName"], rep["accessTokenLifespan"]) == ("Everything at once", 600)
+    assert rep["attributes"]["kcconfNote"] == "hello"
+    assert rep["attributes"]["cibaInterval"] == "5"  # untouched by the realm update
+    defaults = {s["name"] for s in api.get(index.path("default-default-client-scopes"))}
+    assert defaults == {"basic", "roles", "profile", "audit"}
+    backend = index.clients()["backend"]
+    assert api.get(index.path("clients", backend["id"], "client-secret"))["value"] == (
+        "backend-secret-1"
+    )
+    assert sorted(backend["redirectUris"]) == ["https://a.example.com/*", "https://b.example.com/*"]
+    assert sorted(backend["defaultClientScopes"]) == ["audit", "basic"]
+    composites = api.get(index.path("roles", "auditor", "composites"))
+    assert {r["name"] for r in composites} == {"offline_access", "reader", "view-events"}
+    token = password_grant(index.api.url, realm, "admin-cli", "bob", "bob-password-1")
+    assert token.status == 200, token.body
+    assert_in_sync(kcconf, spec)
+
+
+def test_a_second_apply_changes_fields_and_relations_in_place(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "full.yaml"
+    spec.write_text(realm_spec(realm, FULL))
+    assert kcconf("apply", str(spec)).code == 0
+    backend_id = index.clients()["backend"]["id"]
+    changed = (
+        FULL.replace("accessTokenLifespan: 600", "accessTokenLifespan: 900")
+        .replace("defaultClientScopes: [basic, audit]", "defaultClientScopes: [basic, email]")
+        .replace("optionalClientScopes: [email]\n    scope", "optionalClientScopes: [audit]\n    scope")
+        .replace("realmRoles: [auditor]\n      clientRoles: {backend: [reader]}",
+                 "realmRoles: []\n      clientRoles: {backend: [reader]}")
+        .replace("description: Can read", "description: Can read everything")
+    )
+    spec.write_text(realm_spec(realm, changed))
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 2
+    assert planned.out == (
+        f"~ realm {realm}\n"
+        "    accessTokenLifespan: 600 -> 900\n"
+        "~ client backend\n"
+        "    default scopes: - audit, + email\n"
+        "    optional scopes: - email, + audit\n"
+        "    scope mappings: - auditor\n"
+        "~ client-role backend/reader\n"
+        '    description: "Can read" -> "Can read everything"\n'
+        "Plan: 0 to add, 3 to change, 0 to delete.\n"
+    )
+    assert kcconf("apply", str(spec)).code == 0
+    index.forget()
+    assert index.clients()["backend"]["id"] == backend_id  # updated in place, not recreated
+    assert_in_sync(kcconf, spec)
+
+
+def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n    publicClient: true\n"))
+    assert kcconf("apply", str(spec)).code == 0
+    app = index.clients()["app"]
+    # Keycloak attached the realm's default scopes: no list was written, so they stay.
+    assert "roles" in app["defaultClientScopes"]
+    # A scope mapping made by hand survives while scopeMappings is not written...
+    offline = index.role("offline_access")
+    index.api.post(index.path("clients", app["id"], "scope-mappings", "realm"), [offline])
+    assert_in_sync(kcconf, spec)
+    # ...and `[]` removes it, and all optional scopes, and nothing else.
+    spec.write_text(realm_spec(realm, (
+        "clients:\n  - clientId: app\n    publicClient: true\n"
+        "    optionalClientScopes: []\n    scopeMappings: {realmRoles: []}\n"
+    )))
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 2
+    assert "    scope mappings: - offline_access\n" in planned.out
+    assert "    optional scopes: - address, " in planned.out
+    assert kcconf("apply", str(spec)).code == 0
+    index.forget()
+    assert index.clients()["app"]["optionalClientScopes"] == []
+    assert "roles" in index.clients()["app"]["defaultClientScopes"]
+    assert_in_sync(kcconf, spec)
+
+
+def test_a_changed_secret_is_planned_without_showing_it(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, (
+        "clients:\n  - clientId: svc\n    publicClient: false\n"
+        "    serviceAccountsEnabled: true\n    secret: {env: BACKEND_SECRET}\n"
+    )))
+    created = kcconf("apply", str(spec))
+    assert created.code == 0
+    assert "    secret: (sensitive)\n" in created.out
+    env.setenv("BACKEND_SECRET", "backend-secret-2")
+    planned = kcconf("plan", str(spec))
+    assert planned.out == "~ client svc\n    secret: (sensitive) changed\n" + (
+        "Plan: 0 to add, 1 to change, 0 to delete.\n"
+    )
+    applied = kcconf("apply", str(spec))
+    for run in (created, planned, applied):
+        assert "backend-secret" not in run.out + run.err
+    uuid = index.clients()["svc"]["id"]
+    assert index.api.get(index.path("clients", uuid, "client-secret"))["value"] == (
+        "backend-secret-2"
+    )
+    assert_in_sync(kcconf, spec)
+
+
+def test_passwords_are_set_at_creation_and_reset_only_when_asked(
+    kcconf: Kcconf, realm: str, tmp_path: Path, env: pytest.MonkeyPatch, keycloak: Target
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, (
+        "users:\n  - username: bob\n    email: bob@example.com\n    emailVerified: true\n"
+        "    firstName: Bob\n    lastName: Builder\n    password: {env: BOB_PASSWORD}\n"
+    )))
+    assert kcconf("apply", str(spec)).code == 0
+    env.setenv("BOB_PASSWORD", "bob-password-2")
+    assert_in_sync(kcconf, spec)  # a password is not compared: it cannot be read back
+    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-1").status == 200
+    reset = kcconf("apply", "--reset-passwords", str(spec))
+    assert reset.code == 0
+    assert "~ user bob\n    password: (sensitive) changed\n" in reset.out
+    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-2").status == 200
+
+
+def test_user_attributes_are_merged_key_by_key(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    user = "users:\n  - username: carol\n    firstName: Carol\n"
+    spec.write_text(realm_spec(realm, user))
+    assert kcconf("apply", str(spec)).code == 0
+    # Keycloak 24+ keeps only attributes its user profile declares, unless told otherwise.
+    profile = index.api.get(index.path("users", "profile"))
+    index.api.put(index.path("users", "profile"), {**profile, "unmanagedAttributePolicy": "ENABLED"})
+    carol = index.users()["carol"]
+    index.api.put(index.path("users", carol["id"]), {**carol, "attributes": {"badge": ["7"]}})
+    spec.write_text(realm_spec(realm, user + "    attributes: {department: support}\n"))
+    planned = kcconf("plan", str(spec))
+    assert planned.out.startswith('~ user carol\n    attributes.department: (unset) -> [\"support\"]\n')
+    assert kcconf("apply", str(spec)).code == 0
+    index.forget()
+    attributes = index.users()["carol"]["attributes"]
+    assert (attributes["department"], attributes["badge"]) == (["support"], ["7"])
+    assert_in_sync(kcconf, spec)
+
+
+def test_a_reference_to_nothing_is_an_error_naming_it(
+    kcconf: Kcconf, realm: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n"))
+    assert kcconf("apply", str(spec)).code == 0
+    spec.write_text(realm_spec(realm, (
+        "clients:\n  - clientId: app\n"
+        "    scopeMappings: {clientRoles: {realm-management: [no-such-role]}}\n"
+    )))
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 1
+    assert "client app: client-role realm-management/no-such-role does not exist" in planned.err
+    assert "Traceback" not in planned.err
+
+
+def test_bad_credentials_are_a_one_line_error(
+    kcconf: Kcconf, realm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KCCONF_PASSWORD", "wrong")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm))
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 1
+    assert planned.err.startswith("error: cannot log in to Keycloak at ")
+    assert "Traceback" not in planned.err
