@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from keycloak import KeycloakOpenIDConnection
-from keycloak.exceptions import KeycloakAuthenticationError, KeycloakConnectionError
+from keycloak.exceptions import KeycloakConnectionError
 from keycloak.exceptions import KeycloakError as LibraryError
 from requests import Response
 
@@ -46,13 +46,18 @@ class Api:
     def __init__(self, creds: Credentials) -> None:
         if creds.username and creds.password:
             conn = KeycloakOpenIDConnection(
-                server_url=creds.url, username=creds.username, password=creds.password,
-                realm_name=creds.auth_realm, user_realm_name=creds.auth_realm,
+                server_url=creds.url,
+                username=creds.username,
+                password=creds.password,
+                realm_name=creds.auth_realm,
+                user_realm_name=creds.auth_realm,
             )
         elif creds.client_id and creds.client_secret:
             conn = KeycloakOpenIDConnection(
-                server_url=creds.url, client_id=creds.client_id,
-                client_secret_key=creds.client_secret, realm_name=creds.auth_realm,
+                server_url=creds.url,
+                client_id=creds.client_id,
+                client_secret_key=creds.client_secret,
+                realm_name=creds.auth_realm,
                 user_realm_name=creds.auth_realm,
             )
         else:
@@ -97,12 +102,12 @@ class Api:
             resp = self._send(method, full, data, params)
         except KeycloakConnectionError:
             raise KeycloakError(f"cannot reach Keycloak at {self.url}") from None
-        except KeycloakAuthenticationError as exc:
+        except LibraryError as exc:
+            # Raw calls return responses; the library raises only when getting a token failed
+            # (Keycloak answers 401 or 400 to bad credentials depending on the version).
             raise KeycloakError(
                 f"cannot log in to Keycloak at {self.url} as {self._who}: {_reason(exc)}"
             ) from None
-        except LibraryError as exc:
-            raise KeycloakError(f"Keycloak at {self.url} refused kcconf: {_reason(exc)}") from None
         if resp.status_code >= 400:
             raise KeycloakError(
                 f"Keycloak answered {resp.status_code} to {method} /{full}: {_message(resp)}",

@@ -17,25 +17,29 @@ from kcconf.model import State
 from kcconf.plan import Plan, make_plan
 
 Log = Callable[[str], None]
+Show = Callable[[Plan], None]
 
 
-def apply_plan(index: Index, plan: Plan, desired: State, log: Log) -> list[Plan]:
-    """Apply `plan`; returns the plans executed (two when the realm had to be created first)."""
-    executed = [plan]
+def apply_plan(index: Index, plan: Plan, desired: State, log: Log, show: Show) -> None:
+    """Apply `plan`, then check the realm matches `desired`.
+
+    A new realm is created first and the rest planned again against it, since Keycloak fills a
+    new realm with built-ins (scopes, roles, clients) that the first plan could not see; `show`
+    is given that second plan before it is executed.
+    """
     if not plan.realm_exists:
         realm_change = next(c for c in plan.changes if c.address.kind == "realm")
         BY_NAME["realm"].create(index, realm_change)
-        log(f"created realm {plan.realm}; planning its contents against what Keycloak built")
+        log(f"created realm {plan.realm}")
         index.forget()
         plan = make_plan(index, desired)
-        executed.append(plan)
+        show(plan)
     execute(index, plan.changes, log)
     index.forget()
     after = make_plan(index, desired)
     if not after.empty:
         left = ", ".join(str(c.address) for c in after.changes)
         raise KcconfError(f"apply finished but the realm still differs from the spec: {left}")
-    return executed
 
 
 def execute(index: Index, changes: tuple[Change, ...], log: Log) -> None:

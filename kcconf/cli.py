@@ -18,7 +18,7 @@ from kcconf.api import Api, Credentials
 from kcconf.apply import apply_plan
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
 from kcconf.index import Index
-from kcconf.plan import make_plan
+from kcconf.plan import Plan, make_plan
 from kcconf.render import render_plan
 from kcconf.spec import load_spec
 from kcconf.validate import validate_files
@@ -32,13 +32,21 @@ def connection_options(func: F) -> F:
     """Connection options, defined once for every command that talks to Keycloak."""
     options = [
         click.option("--url", envvar="KCCONF_URL", required=True, help="Keycloak base URL."),
-        click.option("--auth-realm", envvar="KCCONF_AUTH_REALM", default="master",
-                     show_default=True, help="Realm to log in to."),
+        click.option(
+            "--auth-realm",
+            envvar="KCCONF_AUTH_REALM",
+            default="master",
+            show_default=True,
+            help="Realm to log in to.",
+        ),
         click.option("--username", envvar="KCCONF_USERNAME", help="Admin user."),
         click.option("--password", envvar="KCCONF_PASSWORD", help="Admin user's password."),
         click.option("--client-id", envvar="KCCONF_CLIENT_ID", help="Service-account client."),
-        click.option("--client-secret", envvar="KCCONF_CLIENT_SECRET",
-                     help="Service-account client's secret."),
+        click.option(
+            "--client-secret",
+            envvar="KCCONF_CLIENT_SECRET",
+            help="Service-account client's secret.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -51,8 +59,11 @@ def log(message: str) -> None:
 
 def _index(opts: dict[str, Any], realm: str) -> Index:
     creds = Credentials(
-        url=opts["url"], auth_realm=opts["auth_realm"], username=opts["username"],
-        password=opts["password"], client_id=opts["client_id"],
+        url=opts["url"],
+        auth_realm=opts["auth_realm"],
+        username=opts["username"],
+        password=opts["password"],
+        client_id=opts["client_id"],
         client_secret=opts["client_secret"],
     )
     return Index(Api(creds), realm)
@@ -65,8 +76,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def validate(files: tuple[Path, ...]) -> None:
     """Check spec files offline and report every problem, each with file:line:column."""
     problems = validate_files(list(files))
@@ -94,20 +106,25 @@ def plan(spec: Path, **opts: Any) -> None:
 @cli.command()
 @SPEC
 @connection_options
-@click.option("--reset-passwords", is_flag=True,
-              help="Also set the spec's passwords on users that exist already.")
+@click.option(
+    "--reset-passwords",
+    is_flag=True,
+    help="Also set the spec's passwords on users that exist already.",
+)
 def apply(spec: Path, reset_passwords: bool, **opts: Any) -> None:
     """Make the realm match the spec, then check that it does."""
     desired = load_spec(spec)
     index = _index(opts, desired.realm)
     first = make_plan(index, desired, reset_passwords=reset_passwords)
-    if first.empty:
-        click.echo(render_plan(first), nl=False)
-        log(_requests(index))
-        return
-    for executed in apply_plan(index, first, desired, log):
-        click.echo(render_plan(executed), nl=False)
-    click.echo(f"Applied: realm {desired.realm} now matches the spec.")
+    click.echo(render_plan(first), nl=False)
+    if not first.empty:
+
+        def show(replanned: Plan) -> None:
+            click.echo(f"Created realm {desired.realm}; its contents, planned against it:")
+            click.echo(render_plan(replanned), nl=False)
+
+        apply_plan(index, first, desired, log, show)
+        click.echo(f"Applied: realm {desired.realm} now matches the spec.")
     log(_requests(index))
 
 
@@ -122,8 +139,14 @@ def sandbox_group() -> None:
 
 
 @sandbox_group.command("start")
-@click.option("--version", "version", default=sandbox.DEFAULT_VERSION, show_default=True,
-              envvar="KCCONF_KEYCLOAK_VERSION", help="Keycloak version to run.")
+@click.option(
+    "--version",
+    "version",
+    default=sandbox.DEFAULT_VERSION,
+    show_default=True,
+    envvar="KCCONF_KEYCLOAK_VERSION",
+    help="Keycloak version to run.",
+)
 def sandbox_start(version: str) -> None:
     """Start a sandbox Keycloak and print the variables that point kcconf at it."""
     running = sandbox.load_state()

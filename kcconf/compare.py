@@ -27,7 +27,7 @@ def compare(desired: State, live: State, reset_passwords: bool = False) -> list[
 
 def same(new: Any, old: Any) -> bool:
     if isinstance(new, Secret):
-        return old == MASKED or new.reveal() == old
+        return bool(old == MASKED or new.reveal() == old)
     return bool(normal(new) == normal(old))
 
 

@@ -57,7 +57,6 @@ class Obj:
     """One object: managed fields, relations (sets of names), and for live objects the raw
     representation Keycloak sent, which updates start from (read-modify-write)."""
 
-
     address: Address
     fields: Mapping[str, Any] = field(default_factory=dict)
     relations: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from kcconf.changes import Action, Change
@@ -60,7 +59,9 @@ def check_references(index: Index, desired: State, live: State) -> None:
             for item in sorted(items):
                 target = _target(name, item)
                 if target not in known and not _exists_live(index, target):
-                    missing.append(f"{obj.address}: {target} does not exist in Keycloak or the spec")
+                    missing.append(
+                        f"{obj.address}: {target} does not exist in Keycloak or the spec"
+                    )
     if missing:
         raise KcconfError("; ".join(missing))
 
@@ -79,7 +80,3 @@ def _exists_live(index: Index, target: Address) -> bool:
         return False
     client_id, _, role = target.name.rpartition("/")
     return client_id in index.clients() and role in index.roles(client_id)
-
-
-def counts(changes: tuple[Change, ...]) -> Counter[Action]:
-    return Counter(c.action for c in changes)

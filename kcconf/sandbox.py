@@ -71,9 +71,18 @@ def distribution(version: str) -> Path:
 
 def _maven_fetch(version: str, into: Path) -> Path:
     if shutil.which("mvn") is None:
-        raise KcconfError("Maven (mvn) is needed to download Keycloak; install it or set KCCONF_TEST_URL")
+        raise KcconfError(
+            "Maven (mvn) is needed to download Keycloak; install it or set KCCONF_TEST_URL"
+        )
     artifact = f"org.keycloak:keycloak-quarkus-dist:{version}:zip"
-    cmd = ["mvn", "-q", "-B", "dependency:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={into}"]
+    cmd = [
+        "mvn",
+        "-q",
+        "-B",
+        "dependency:copy",
+        f"-Dartifact={artifact}",
+        f"-DoutputDirectory={into}",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=into)
     archive = into / f"keycloak-quarkus-dist-{version}.zip"
     if done.returncode != 0 or not archive.exists():
@@ -166,7 +175,10 @@ def start(version: str = DEFAULT_VERSION, log_dir: Path | None = None) -> Server
         cmd.append(f"--http-management-port={management}")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=_server_env(version),
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_server_env(version),
             start_new_session=True,  # its own process group, so stop() ends the JVM too
         )
     server = Server(url=f"http://127.0.0.1:{port}", version=version, pid=proc.pid, log=str(log))

@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
 import pytest
 
 from kcconf import sandbox
@@ -22,9 +23,11 @@ from kcconf.errors import KcconfError, KeycloakError
 from kcconf.index import Index
 from tests.helpers import Run, run_cli
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--require-keycloak", action="store_true",
+        "--require-keycloak",
+        action="store_true",
         help="fail, rather than skip, integration tests when no Keycloak is available",
     )
 
@@ -37,8 +40,11 @@ class Target:
     version: str
 
     def env(self) -> dict[str, str]:
-        return {"KCCONF_URL": self.url, "KCCONF_USERNAME": self.username,
-                "KCCONF_PASSWORD": self.password}
+        return {
+            "KCCONF_URL": self.url,
+            "KCCONF_USERNAME": self.username,
+            "KCCONF_PASSWORD": self.password,
+        }
 
     def api(self) -> Api:
         return Api(Credentials(self.url, username=self.username, password=self.password))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kcconf.index import Index
+from kcconf.tokens import password_grant
 from tests.conftest import Target
 from tests.helpers import Run, realm_spec, requests_of
-from tests.tokens import password_grant
 
 Kcconf = Callable[..., Run]
 
@@ -115,9 +115,13 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
     changed = (
         FULL.replace("accessTokenLifespan: 600", "accessTokenLifespan: 900")
         .replace("defaultClientScopes: [basic, audit]", "defaultClientScopes: [basic, email]")
-        .replace("optionalClientScopes: [email]\n    scope", "optionalClientScopes: [audit]\n    scope")
-        .replace("realmRoles: [auditor]\n      clientRoles: {backend: [reader]}",
-                 "realmRoles: []\n      clientRoles: {backend: [reader]}")
+        .replace(
+            "optionalClientScopes: [email]\n    scope", "optionalClientScopes: [audit]\n    scope"
+        )
+        .replace(
+            "realmRoles: [auditor]\n      clientRoles: {backend: [reader]}",
+            "realmRoles: []\n      clientRoles: {backend: [reader]}",
+        )
         .replace("description: Can read", "description: Can read everything")
     )
     spec.write_text(realm_spec(realm, changed))
@@ -154,10 +158,15 @@ def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
     index.api.post(index.path("clients", app["id"], "scope-mappings", "realm"), [offline])
     assert_in_sync(kcconf, spec)
     # ...and `[]` removes it, and all optional scopes, and nothing else.
-    spec.write_text(realm_spec(realm, (
-        "clients:\n  - clientId: app\n    publicClient: true\n"
-        "    optionalClientScopes: []\n    scopeMappings: {realmRoles: []}\n"
-    )))
+    spec.write_text(
+        realm_spec(
+            realm,
+            (
+                "clients:\n  - clientId: app\n    publicClient: true\n"
+                "    optionalClientScopes: []\n    scopeMappings: {realmRoles: []}\n"
+            ),
+        )
+    )
     planned = kcconf("plan", str(spec))
     assert planned.code == 2
     assert "    scope mappings: - offline_access\n" in planned.out
@@ -173,10 +182,15 @@ def test_a_changed_secret_is_planned_without_showing_it(
     kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(realm_spec(realm, (
-        "clients:\n  - clientId: svc\n    publicClient: false\n"
-        "    serviceAccountsEnabled: true\n    secret: {env: BACKEND_SECRET}\n"
-    )))
+    spec.write_text(
+        realm_spec(
+            realm,
+            (
+                "clients:\n  - clientId: svc\n    publicClient: false\n"
+                "    serviceAccountsEnabled: true\n    secret: {env: BACKEND_SECRET}\n"
+            ),
+        )
+    )
     created = kcconf("apply", str(spec))
     assert created.code == 0
     assert "    secret: (sensitive)\n" in created.out
@@ -199,10 +213,15 @@ def test_passwords_are_set_at_creation_and_reset_only_when_asked(
     kcconf: Kcconf, realm: str, tmp_path: Path, env: pytest.MonkeyPatch, keycloak: Target
 ) -> None:
     spec = tmp_path / "spec.yaml"
-    spec.write_text(realm_spec(realm, (
-        "users:\n  - username: bob\n    email: bob@example.com\n    emailVerified: true\n"
-        "    firstName: Bob\n    lastName: Builder\n    password: {env: BOB_PASSWORD}\n"
-    )))
+    spec.write_text(
+        realm_spec(
+            realm,
+            (
+                "users:\n  - username: bob\n    email: bob@example.com\n    emailVerified: true\n"
+                "    firstName: Bob\n    lastName: Builder\n    password: {env: BOB_PASSWORD}\n"
+            ),
+        )
+    )
     assert kcconf("apply", str(spec)).code == 0
     env.setenv("BOB_PASSWORD", "bob-password-2")
     assert_in_sync(kcconf, spec)  # a password is not compared: it cannot be read back
@@ -222,12 +241,16 @@ def test_user_attributes_are_merged_key_by_key(
     assert kcconf("apply", str(spec)).code == 0
     # Keycloak 24+ keeps only attributes its user profile declares, unless told otherwise.
     profile = index.api.get(index.path("users", "profile"))
-    index.api.put(index.path("users", "profile"), {**profile, "unmanagedAttributePolicy": "ENABLED"})
+    index.api.put(
+        index.path("users", "profile"), {**profile, "unmanagedAttributePolicy": "ENABLED"}
+    )
     carol = index.users()["carol"]
     index.api.put(index.path("users", carol["id"]), {**carol, "attributes": {"badge": ["7"]}})
     spec.write_text(realm_spec(realm, user + "    attributes: {department: support}\n"))
     planned = kcconf("plan", str(spec))
-    assert planned.out.startswith('~ user carol\n    attributes.department: (unset) -> [\"support\"]\n')
+    assert planned.out.startswith(
+        '~ user carol\n    attributes.department: (unset) -> ["support"]\n'
+    )
     assert kcconf("apply", str(spec)).code == 0
     index.forget()
     attributes = index.users()["carol"]["attributes"]
@@ -241,10 +264,15 @@ def test_a_reference_to_nothing_is_an_error_naming_it(
     spec = tmp_path / "spec.yaml"
     spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n"))
     assert kcconf("apply", str(spec)).code == 0
-    spec.write_text(realm_spec(realm, (
-        "clients:\n  - clientId: app\n"
-        "    scopeMappings: {clientRoles: {realm-management: [no-such-role]}}\n"
-    )))
+    spec.write_text(
+        realm_spec(
+            realm,
+            (
+                "clients:\n  - clientId: app\n"
+                "    scopeMappings: {clientRoles: {realm-management: [no-such-role]}}\n"
+            ),
+        )
+    )
     planned = kcconf("plan", str(spec))
     assert planned.code == 1
     assert "client app: client-role realm-management/no-such-role does not exist" in planned.err

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from kcconf.index import Index
+from kcconf.tokens import decode, impersonate, password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run, requests_of
-from tests.tokens import decode, impersonate, password_grant
 
 CLIENT = "our-public-client"
 PASSWORDS = {"MODERATOR_PASSWORD": "moderator-pw-1", "ALICE_PASSWORD": "alice-pw-1"}
@@ -23,7 +23,11 @@ PASSWORDS = {"MODERATOR_PASSWORD": "moderator-pw-1", "ALICE_PASSWORD": "alice-pw
 # The answer to the moderator's exchange in the "before" shape, measured per version
 # (../shared/KEYCLOAK.md section 0). A server that answers otherwise must fail this test loudly.
 BEFORE_EXCHANGE_STATUS = {
-    "24.0.5": 403, "26.4.0": 403, "26.5.6": 403, "26.7.0": 403, "26.7.3": 200,
+    "24.0.5": 403,
+    "26.4.0": 403,
+    "26.5.6": 403,
+    "26.7.0": 403,
+    "26.7.3": 200,
 }
 
 EXPECTED_PLAN = """\
@@ -46,18 +50,26 @@ def _copy_for_realm(source: Path, realm: str, tmp_path: Path) -> Path:
 
 
 def _moderator_token(keycloak: Target, realm: str) -> str:
-    answer = password_grant(keycloak.url, realm, CLIENT, "moderator", PASSWORDS["MODERATOR_PASSWORD"])
+    answer = password_grant(
+        keycloak.url, realm, CLIENT, "moderator", PASSWORDS["MODERATOR_PASSWORD"]
+    )
     assert answer.status == 200, answer.body
-    return str(answer.body["access_token"])
+    return answer.token
 
 
 def test_minimal_token_impersonation_story(
-    keycloak: Target, realm: str, index: Index, kcconf: Callable[..., Run],
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    keycloak: Target,
+    realm: str,
+    index: Index,
+    kcconf: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if keycloak.version not in BEFORE_EXCHANGE_STATUS:
-        pytest.fail(f"no measured 'before' answer for Keycloak {keycloak.version}: measure it "
-                    "and add it to BEFORE_EXCHANGE_STATUS")
+        pytest.fail(
+            f"no measured 'before' answer for Keycloak {keycloak.version}: measure it "
+            "and add it to BEFORE_EXCHANGE_STATUS"
+        )
     for key, value in PASSWORDS.items():
         monkeypatch.setenv(key, value)
     before = _copy_for_realm(ROOT / "demo" / "minimal-token-before.yaml", realm, tmp_path)
@@ -70,8 +82,10 @@ def test_minimal_token_impersonation_story(
     answer = impersonate(keycloak.url, realm, CLIENT, token, "alice")
     assert answer.status == BEFORE_EXCHANGE_STATUS[keycloak.version], answer.body
     if answer.status == 403:
-        assert answer.body == {"error": "access_denied",
-                               "error_description": "Client not allowed to exchange"}
+        assert answer.body == {
+            "error": "access_denied",
+            "error_description": "Client not allowed to exchange",
+        }
 
     # b. the plan names exactly the fix
     planned = kcconf("plan", str(fixed))
@@ -81,8 +95,9 @@ def test_minimal_token_impersonation_story(
     #    the exchanged token is alice's, with no roles
     applied = kcconf("apply", str(fixed))
     assert applied.code == 0, applied.err
-    claims = password_grant(keycloak.url, realm, CLIENT, "moderator",
-                            PASSWORDS["MODERATOR_PASSWORD"]).claims
+    claims = password_grant(
+        keycloak.url, realm, CLIENT, "moderator", PASSWORDS["MODERATOR_PASSWORD"]
+    ).claims
     assert claims["resource_access"] == {"realm-management": {"roles": ["impersonation"]}}
     assert "realm_access" not in claims
     exchanged = impersonate(keycloak.url, realm, CLIENT, _moderator_token(keycloak, realm), "alice")

@@ -43,8 +43,11 @@ class Relation:
 
 
 class Kind(Protocol):
-    name: str
-    relations: Mapping[str, Relation]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def relations(self) -> Mapping[str, Relation]: ...
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]: ...
 

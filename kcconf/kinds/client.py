@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
@@ -12,10 +12,22 @@ from kcconf.kinds.client_scope import text
 from kcconf.model import Address, Obj, flatten, unflatten_into
 
 FIELDS = (
-    "name", "description", "enabled", "publicClient", "bearerOnly", "protocol",
-    "standardFlowEnabled", "implicitFlowEnabled", "directAccessGrantsEnabled",
-    "serviceAccountsEnabled", "redirectUris", "webOrigins", "rootUrl", "baseUrl",
-    "fullScopeAllowed", "attributes",
+    "name",
+    "description",
+    "enabled",
+    "publicClient",
+    "bearerOnly",
+    "protocol",
+    "standardFlowEnabled",
+    "implicitFlowEnabled",
+    "directAccessGrantsEnabled",
+    "serviceAccountsEnabled",
+    "redirectUris",
+    "webOrigins",
+    "rootUrl",
+    "baseUrl",
+    "fullScopeAllowed",
+    "attributes",
 )
 SCOPE_LISTS = {"defaultClientScopes": "default", "optionalClientScopes": "optional"}
 # Sub-resources a client PUT must not carry: mappers would be synchronised to what was read,
@@ -53,7 +65,7 @@ SCOPE_MAPPINGS = MappingEndpoint(
 
 class ClientKind:
     name = "client"
-    relations = {
+    relations: ClassVar[Mapping[str, Relation]] = {
         **{key: _scope_relation(which) for key, which in SCOPE_LISTS.items()},
         **SCOPE_MAPPINGS.relations("scope mappings", prefix="scopeMappings"),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.changes import Change
 from kcconf.index import Index
@@ -29,7 +29,7 @@ def text(value: Any) -> str:
 
 class ClientScopeKind:
     name = "client-scope"
-    relations: Mapping[str, Relation] = {}
+    relations: ClassVar[Mapping[str, Relation]] = {}
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get("clientScopes") or []:

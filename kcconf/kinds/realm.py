@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.changes import Change
 from kcconf.errors import KeycloakError
@@ -31,7 +31,9 @@ def _scope_relation(which: str) -> Relation:
 
 class RealmKind:
     name = "realm"
-    relations = {key: _scope_relation(which) for key, which in SCOPE_LISTS.items()}
+    relations: ClassVar[Mapping[str, Relation]] = {
+        key: _scope_relation(which) for key, which in SCOPE_LISTS.items()
+    }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         spec: Mapping[str, Any] = ctx.doc.data["realm"]

@@ -6,7 +6,7 @@ A client role's address is `clientId/role`, the same form the spec uses to refer
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.api import seg
 from kcconf.changes import Change
@@ -48,7 +48,7 @@ def _composites(adding: bool) -> Any:
 class RoleKind:
     """Realm roles (`client_roles=False`) or the roles of declared clients."""
 
-    relations = {
+    relations: ClassVar[Mapping[str, Relation]] = {
         "composites.realmRoles": Relation("composites", _composites(True), _composites(False)),
         "composites.clientRoles": Relation("composites", _composites(True), _composites(False)),
     }

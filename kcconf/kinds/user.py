@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.builtins import default_roles_name
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
-from kcconf.kinds.base import MappingEndpoint, SpecContext, pick, role_relations
+from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, role_relations
 from kcconf.model import Address, Obj, Secret, flatten, unflatten_into
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
@@ -33,7 +33,7 @@ ROLE_MAPPINGS = MappingEndpoint(
 
 class UserKind:
     name = "user"
-    relations = ROLE_MAPPINGS.relations("roles")
+    relations: ClassVar[Mapping[str, Relation]] = ROLE_MAPPINGS.relations("roles")
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for i, spec in enumerate(ctx.doc.data.get("users") or []):
@@ -64,8 +64,9 @@ class UserKind:
     def create(self, index: Index, change: Change) -> None:
         # The admin API creates users disabled unless told; the admin console enables them.
         # A spec that declares a user without `enabled` means one who can log in.
-        body = unflatten_into({"username": change.address.name, "enabled": True},
-                              change.desired.fields)
+        body = unflatten_into(
+            {"username": change.address.name, "enabled": True}, change.desired.fields
+        )
         user_id = index.api.post(index.path("users"), body) or index.user_id(change.address.name)
         _set_password(index, user_id, change.desired.initial.get(PASSWORD))
 

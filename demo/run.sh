@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The story in one command: the broken "before" shape, Keycloak's 403, kcconf's plan of the fix,
+# apply, and the exchange answering 200 with a minimal token.
+#
+# Against a throwaway local Keycloak (started and stopped here), or against your own when
+# KCCONF_URL (and KCCONF_USERNAME/KCCONF_PASSWORD or KCCONF_CLIENT_ID/KCCONF_CLIENT_SECRET) is
+# set; there it creates or updates the realm `minimal-token`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+export MODERATOR_PASSWORD=${MODERATOR_PASSWORD:-demo-moderator-pw}
+export ALICE_PASSWORD=${ALICE_PASSWORD:-demo-alice-pw}
+REALM=minimal-token
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ -z "${KCCONF_URL:-}" ]; then
+  step "Starting a local Keycloak ${KCCONF_KEYCLOAK_VERSION:-26.5.6} (downloaded through Maven on first use)"
+  eval "$("$BIN/kcconf" sandbox start)"
+  trap '"$BIN/kcconf" sandbox stop' EXIT
+fi
+echo "Keycloak: $KCCONF_URL"
+
+step "kcconf apply demo/minimal-token-before.yaml   (roles optional, full scope on)"
+"$BIN/kcconf" apply demo/minimal-token-before.yaml
+
+step "The moderator impersonates alice by token exchange (requested_subject=alice)"
+"$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
+
+step "kcconf plan realms/minimal-token-impersonation.yaml   (exit 2: changes pending)"
+set +e
+"$BIN/kcconf" plan realms/minimal-token-impersonation.yaml
+code=$?
+set -e
+echo "(plan exited $code)"
+[ "$code" -eq 2 ] || [ "$code" -eq 0 ] || exit "$code"
+
+step "kcconf apply realms/minimal-token-impersonation.yaml"
+"$BIN/kcconf" apply realms/minimal-token-impersonation.yaml
+
+step "The same exchange, now with the minimal token"
+"$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
+
+step "kcconf plan again: nothing to do (exit 0)"
+"$BIN/kcconf" plan realms/minimal-token-impersonation.yaml

@@ -1,0 +1,76 @@
+"""Real tokens from a real Keycloak: the password grant and legacy token exchange.
+
+Used by the demo and the acceptance test to show what a realm's shape means for its tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def token(self) -> str:
+        return str(self.body["access_token"])
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return decode(self.token)
+
+
+def decode(token: str) -> dict[str, Any]:
+    """The payload of a JWT (no signature check: the test talks to the issuer directly)."""
+    payload = token.split(".")[1]
+    padded = payload + "=" * (-len(payload) % 4)
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(padded))
+    return claims
+
+
+def _token(url: str, realm: str, data: dict[str, str]) -> Answer:
+    endpoint = f"{url}/realms/{realm}/protocol/openid-connect/token"
+    resp = requests.post(endpoint, data=data, timeout=30)
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {"error": resp.text[:200]}
+    return Answer(resp.status_code, body if isinstance(body, dict) else {"error": str(body)})
+
+
+def password_grant(url: str, realm: str, client_id: str, username: str, password: str) -> Answer:
+    return _token(
+        url,
+        realm,
+        {
+            "grant_type": "password",
+            "client_id": client_id,
+            "username": username,
+            "password": password,
+        },
+    )
+
+
+def impersonate(url: str, realm: str, client_id: str, subject_token: str, target: str) -> Answer:
+    """Legacy token exchange with requested_subject: the token holder becomes `target`."""
+    return _token(
+        url,
+        realm,
+        {
+            "grant_type": EXCHANGE,
+            "client_id": client_id,
+            "subject_token": subject_token,
+            "requested_subject": target,
+            "requested_token_type": ACCESS_TOKEN,
+        },
+    )
