@@ -236,7 +236,9 @@ def _alive(pid: int) -> bool:
 
 
 def state_file() -> Path:
-    return cache_dir() / "sandbox.json"
+    """Where `kcconf sandbox start` records the running server (KCCONF_SANDBOX_STATE overrides)."""
+    override = os.environ.get("KCCONF_SANDBOX_STATE")
+    return Path(override) if override else cache_dir() / "sandbox.json"
 
 
 def save_state(server: Server) -> None:
