@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -86,9 +87,15 @@ def _maven_fetch(version: str, into: Path) -> Path:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=into)
     archive = into / f"keycloak-quarkus-dist-{version}.zip"
     if done.returncode != 0 or not archive.exists():
-        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-        raise KcconfError(f"could not download {artifact} through Maven: {' | '.join(tail)}")
+        raise KcconfError(f"could not download {artifact} through Maven: {_maven_cause(done)}")
     return archive
+
+
+def _maven_cause(done: subprocess.CompletedProcess[str]) -> str:
+    """Maven's first error line (the cause), without its colour codes and help links."""
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr).splitlines()
+    errors = [ln.removeprefix("[ERROR]").strip() for ln in lines if ln.startswith("[ERROR]")]
+    return next((e for e in errors if e), f"mvn exited with code {done.returncode}")
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

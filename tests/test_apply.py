@@ -123,6 +123,11 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
             "realmRoles: []\n      clientRoles: {backend: [reader]}",
         )
         .replace("description: Can read", "description: Can read everything")
+        .replace("realmRoles: [offline_access]\n", "realmRoles: []\n")
+        .replace(
+            "    realmRoles: [auditor]\n    clientRoles: {backend: [admin]}\n",
+            "    realmRoles: []\n    clientRoles: {}\n",
+        )
     )
     spec.write_text(realm_spec(realm, changed))
     planned = kcconf("plan", str(spec))
@@ -130,17 +135,26 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
     assert planned.out == (
         f"~ realm {realm}\n"
         "    accessTokenLifespan: 600 -> 900\n"
+        "~ realm-role auditor\n"
+        "    composites: - offline_access\n"
         "~ client backend\n"
         "    default scopes: - audit, + email\n"
         "    optional scopes: - email, + audit\n"
         "    scope mappings: - auditor\n"
         "~ client-role backend/reader\n"
         '    description: "Can read" -> "Can read everything"\n'
-        "Plan: 0 to add, 3 to change, 0 to delete.\n"
+        "~ user bob\n"
+        "    roles: - auditor, - backend/admin\n"
+        "Plan: 0 to add, 5 to change, 0 to delete.\n"
     )
     assert kcconf("apply", str(spec)).code == 0
     index.forget()
     assert index.clients()["backend"]["id"] == backend_id  # updated in place, not recreated
+    bob = index.user_id("bob")
+    mappings = index.api.get(index.path("users", bob, "role-mappings"))
+    # Keycloak's default role is left alone though realmRoles is [] (it is not listed).
+    assert [r["name"] for r in mappings["realmMappings"]] == [f"default-roles-{realm}"]
+    assert "clientMappings" not in mappings
     assert_in_sync(kcconf, spec)
 
 
@@ -289,3 +303,36 @@ def test_bad_credentials_are_a_one_line_error(
     assert planned.code == 1
     assert planned.err.startswith("error: cannot log in to Keycloak at ")
     assert "Traceback" not in planned.err
+
+
+def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
+    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+) -> None:
+    bot = (
+        "clients:\n  - clientId: kcconf-bot\n    publicClient: false\n"
+        "    serviceAccountsEnabled: true\n    standardFlowEnabled: false\n"
+        "    secret: {env: BACKEND_SECRET}\n"
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, bot))
+    assert kcconf("apply", str(spec)).code == 0
+    uuid = index.clients()["kcconf-bot"]["id"]
+    account = index.api.get(index.path("clients", uuid, "service-account-user"))
+    realm_admin = index.role("realm-management/realm-admin")
+    management = index.client_uuid("realm-management")
+    index.api.post(
+        index.path("users", account["id"], "role-mappings", "clients", management), [realm_admin]
+    )
+    for key in ("KCCONF_USERNAME", "KCCONF_PASSWORD"):
+        env.delenv(key)
+    env.setenv("KCCONF_AUTH_REALM", realm)
+    env.setenv("KCCONF_CLIENT_ID", "kcconf-bot")
+    env.setenv("KCCONF_CLIENT_SECRET", "backend-secret-1")
+    spec.write_text(realm_spec(realm, bot + "    description: Runs kcconf\n"))
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 2, planned.err
+    assert planned.out.startswith(
+        '~ client kcconf-bot\n    description: (unset) -> "Runs kcconf"\n'
+    )
+    assert kcconf("apply", str(spec)).code == 0
+    assert_in_sync(kcconf, spec)
