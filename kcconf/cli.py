@@ -31,7 +31,7 @@ SPEC = click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_
 def connection_options(func: F) -> F:
     """Connection options, defined once for every command that talks to Keycloak."""
     options = [
-        click.option("--url", envvar="KCCONF_URL", required=True, help="Keycloak base URL."),
+        click.option("--url", envvar="KCCONF_URL", help="Keycloak base URL (KCCONF_URL)."),
         click.option(
             "--auth-realm",
             envvar="KCCONF_AUTH_REALM",
@@ -58,6 +58,8 @@ def log(message: str) -> None:
 
 
 def _index(opts: dict[str, Any], realm: str) -> Index:
+    if not opts["url"]:
+        raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
     creds = Credentials(
         url=opts["url"],
         auth_realm=opts["auth_realm"],
@@ -194,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
         log("aborted")
         sys.exit(EXIT_ERROR)
     except KcconfError as exc:
-        log(f"error: {exc}")
+        for line in str(exc).splitlines():
+            log(f"error: {line}")
         sys.exit(EXIT_ERROR)
     except Exception:
         log("kcconf hit an internal error (a bug). Please report it with this output,")

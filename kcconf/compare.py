@@ -27,7 +27,8 @@ def compare(desired: State, live: State, reset_passwords: bool = False) -> list[
 
 def same(new: Any, old: Any) -> bool:
     if isinstance(new, Secret):
-        return bool(old == MASKED or new.reveal() == old)
+        known = old.reveal() if isinstance(old, Secret) else old
+        return bool(known == MASKED or new.reveal() == known)
     return bool(normal(new) == normal(old))
 
 

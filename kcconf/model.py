@@ -60,7 +60,7 @@ class Obj:
     address: Address
     fields: Mapping[str, Any] = field(default_factory=dict)
     relations: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    raw: Mapping[str, Any] | None = field(default=None, compare=False)
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     # Values sent only when the object is created and never compared (a user's first password).
     initial: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -75,6 +75,13 @@ class State:
 
     def add(self, obj: Obj) -> None:
         self.objects[obj.address] = obj
+
+
+def text(value: Any) -> str:
+    """Keycloak keeps attributes as strings (`true`, `3`); a spec may write YAML scalars."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def normal(value: Any) -> Any:

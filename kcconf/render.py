@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
+from kcconf.changes import Action, Change, FieldChange
 from kcconf.kinds import relation
 from kcconf.plan import Plan
 
@@ -45,16 +45,14 @@ def field_line(change: FieldChange, action: Action) -> str:
 
 def relation_lines(change: Change) -> Iterable[str]:
     """One line per relation label; realm and client roles of one relation share a line."""
-    by_label: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    added: dict[str, list[str]] = {}
     for rel in change.relations:
         label = relation(change.address.kind, rel.name).label
-        by_label.setdefault(label, []).extend(_items(rel))
-    for label, items in by_label.items():
-        yield f"{label}: {', '.join(items)}"
-
-
-def _items(rel: RelationChange) -> list[str]:
-    return [f"- {r}" for r in rel.removed] + [f"+ {a}" for a in rel.added]
+        removed.setdefault(label, []).extend(f"- {r}" for r in rel.removed)
+        added.setdefault(label, []).extend(f"+ {a}" for a in rel.added)
+    for label in removed:  # removals first, as apply does them
+        yield f"{label}: {', '.join(removed[label] + added[label])}"
 
 
 def value(v: Any) -> str:

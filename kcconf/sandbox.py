@@ -72,9 +72,7 @@ def distribution(version: str) -> Path:
 
 def _maven_fetch(version: str, into: Path) -> Path:
     if shutil.which("mvn") is None:
-        raise KcconfError(
-            "Maven (mvn) is needed to download Keycloak; install it or set KCCONF_TEST_URL"
-        )
+        raise KcconfError("Maven (mvn) is needed to download Keycloak: install it")
     artifact = f"org.keycloak:keycloak-quarkus-dist:{version}:zip"
     cmd = [
         "mvn",
@@ -257,6 +255,9 @@ def load_state() -> Server | None:
     try:
         server = Server(**json.loads(state_file().read_text()))
     except (OSError, ValueError, TypeError):
+        return None
+    # A hand-edited or damaged file must never make stop() signal kcconf's own process group.
+    if not isinstance(server.pid, int) or isinstance(server.pid, bool) or server.pid <= 1:
         return None
     return server if _alive(server.pid) else None
 

@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
 from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, prefixed, role_relations
-from kcconf.kinds.client_scope import text
-from kcconf.model import Address, Obj, flatten, unflatten_into
+from kcconf.model import Address, Obj, Secret, flatten, text, unflatten_into
 
 FIELDS = (
     "name",
@@ -40,6 +39,14 @@ def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
     if "attributes" in picked:
         picked["attributes"] = {k: text(v) for k, v in (picked["attributes"] or {}).items()}
     return flatten(picked, frozenset({"attributes"}))
+
+
+def live_fields(rep: Mapping[str, Any]) -> dict[str, Any]:
+    """A client as read: the admin API sends the secret in clear, so it is wrapped at once."""
+    fields = fields_of(rep)
+    if rep.get("secret") is not None:
+        fields["secret"] = Secret(str(rep["secret"]))
+    return fields
 
 
 def _scope_relation(which: str) -> Relation:
@@ -84,7 +91,7 @@ class ClientKind:
     def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
         for client_id, rep in index.clients().items():
             address = Address(self.name, client_id)
-            fields = fields_of(rep) | pick(rep, ("secret",))
+            fields = live_fields(rep)
             relations = {k: frozenset(rep.get(k) or ()) for k in SCOPE_LISTS}
             want = wanted.get(address)
             if want is not None and any(k.startswith("scopeMappings.") for k in want.relations):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kcconf.changes import Change
 from kcconf.index import Index
 from kcconf.kinds.base import Relation, SpecContext, pick
-from kcconf.model import Address, Obj, flatten, unflatten_into
+from kcconf.model import Address, Obj, flatten, text, unflatten_into
 
 FIELDS = ("description", "protocol", "attributes")
 
@@ -19,12 +19,6 @@ def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
     if "attributes" in picked:
         picked["attributes"] = {k: text(v) for k, v in (picked["attributes"] or {}).items()}
     return flatten(picked, frozenset({"attributes"}))
-
-
-def text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class ClientScopeKind:

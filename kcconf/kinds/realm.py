@@ -9,7 +9,7 @@ from kcconf.changes import Change
 from kcconf.errors import KeycloakError
 from kcconf.index import Index
 from kcconf.kinds.base import Relation, SpecContext
-from kcconf.model import Address, Obj, flatten, unflatten_into
+from kcconf.model import Address, Obj, flatten, text, unflatten_into
 
 SCOPE_LISTS = {"defaultDefaultClientScopes": "default", "defaultOptionalClientScopes": "optional"}
 
@@ -38,6 +38,8 @@ class RealmKind:
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         spec: Mapping[str, Any] = ctx.doc.data["realm"]
         settings = {k: v for k, v in spec.items() if k != "name" and k not in SCOPE_LISTS}
+        if isinstance(settings.get("attributes"), Mapping):
+            settings["attributes"] = {k: text(v) for k, v in settings["attributes"].items()}
         maps = frozenset(k for k, v in settings.items() if isinstance(v, Mapping))
         relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
         yield Obj(Address(self.name, ctx.realm), flatten(settings, maps), relations)

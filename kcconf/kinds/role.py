@@ -18,10 +18,10 @@ FIELDS = ("description",)
 
 
 def _split(address: Address) -> tuple[str, str]:
-    """(clientId or "", role name) of a role address."""
+    """(clientId or "", role name) of a role address; role names hold no slash, clientIds may."""
     if address.kind == "realm-role":
         return "", address.name
-    client_id, _, name = address.name.partition("/")
+    client_id, _, name = address.name.rpartition("/")  # SAML clientIds may hold slashes
     return client_id, name
 
 
