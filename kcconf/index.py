@@ -21,10 +21,8 @@ class Index:
         self.api = api
         self.realm = realm
         self.base = seg(realm)
-        self._clients: dict[str, Rep] | None = None
-        self._scopes: dict[str, Rep] | None = None
-        self._roles: dict[str, dict[str, Rep]] = {}  # "" for realm roles, else clientId
-        self._users: dict[str, Rep] | None = None
+        # Collections by name ("clients", "client-scopes", "users", "roles:" + clientId).
+        self._cache: dict[str, dict[str, Rep]] = {}
 
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
@@ -38,69 +36,71 @@ class Index:
             if len(page) < PAGE:
                 return items
 
+    def _collection(self, name: str) -> dict[str, Rep]:
+        if name not in self._cache:
+            self._cache[name] = self._load(name)
+        return self._cache[name]
+
+    def _load(self, name: str) -> dict[str, Rep]:
+        if name == "clients":
+            return {c["clientId"]: c for c in self.paged("clients")}
+        if name == "client-scopes":
+            return {s["name"]: s for s in self.api.get(self.path("client-scopes"))}
+        if name == "users":
+            return {u["username"]: u for u in self.paged("users", briefRepresentation="false")}
+        client_id = name.removeprefix("roles:")
+        path = f"clients/{self.client_uuid(client_id)}/roles" if client_id else "roles"
+        return {r["name"]: r for r in self.paged(path, briefRepresentation="false")}
+
+    def _find(self, name: str, key: str) -> Rep | None:
+        """The item, read again once if missing: apply may just have created it."""
+        if key not in self._collection(name):
+            self._cache.pop(name, None)
+        return self._collection(name).get(key)
+
+    def _id(self, name: str, key: str, what: str) -> str:
+        found = self._find(name, key)
+        if found is None:
+            raise KcconfError(f"{what} {key!r} does not exist in realm {self.realm!r}")
+        return str(found["id"])
+
     def clients(self) -> dict[str, Rep]:
-        if self._clients is None:
-            self._clients = {c["clientId"]: c for c in self.paged("clients")}
-        return self._clients
+        return self._collection("clients")
 
     def client_uuid(self, client_id: str) -> str:
-        if client_id not in self.clients():
-            self._clients = None
-        if client_id not in self.clients():
-            raise KcconfError(f"client {client_id!r} does not exist in realm {self.realm!r}")
-        return str(self.clients()[client_id]["id"])
+        return self._id("clients", client_id, "client")
 
     def client_ids_by_uuid(self) -> dict[str, str]:
         return {rep["id"]: cid for cid, rep in self.clients().items()}
 
     def scopes(self) -> dict[str, Rep]:
-        if self._scopes is None:
-            self._scopes = {s["name"]: s for s in self.api.get(self.path("client-scopes"))}
-        return self._scopes
+        return self._collection("client-scopes")
 
     def scope_id(self, name: str) -> str:
-        if name not in self.scopes():
-            self._scopes = None
-        if name not in self.scopes():
-            raise KcconfError(f"client scope {name!r} does not exist in realm {self.realm!r}")
-        return str(self.scopes()[name]["id"])
+        return self._id("client-scopes", name, "client scope")
+
+    def users(self) -> dict[str, Rep]:
+        return self._collection("users")
+
+    def user_id(self, username: str) -> str:
+        return self._id("users", username, "user")
 
     def roles(self, client_id: str = "") -> dict[str, Rep]:
         """Realm roles (client_id "") or one client's roles, by name, with descriptions."""
-        if client_id not in self._roles:
-            path = "roles" if not client_id else f"clients/{self.client_uuid(client_id)}/roles"
-            reps = self.paged(path, briefRepresentation="false")
-            self._roles[client_id] = {r["name"]: r for r in reps}
-        return self._roles[client_id]
+        return self._collection(f"roles:{client_id}")
 
     def role(self, ref: str) -> Rep:
         """The representation (id and name) of `name` or `clientId/name`, for mapping bodies."""
         client_id, _, name = ref.rpartition("/")
-        if name not in self.roles(client_id):
-            self._roles.pop(client_id, None)
-        found = self.roles(client_id).get(name)
+        found = self._find(f"roles:{client_id}", name)
         if found is None:
             where = f"client {client_id!r}" if client_id else f"realm {self.realm!r}"
             raise KcconfError(f"role {name!r} does not exist in {where}")
         return {"id": found["id"], "name": found["name"]}
 
-    def users(self) -> dict[str, Rep]:
-        if self._users is None:
-            reps = self.paged("users", briefRepresentation="false")
-            self._users = {u["username"]: u for u in reps}
-        return self._users
-
-    def user_id(self, username: str) -> str:
-        if username not in self.users():
-            self._users = None
-        if username not in self.users():
-            raise KcconfError(f"user {username!r} does not exist in realm {self.realm!r}")
-        return str(self.users()[username]["id"])
-
     def forget(self) -> None:
         """Drop every cache: after apply, the next plan must read what Keycloak really has."""
-        self._clients = self._scopes = self._users = None
-        self._roles.clear()
+        self._cache.clear()
 
 
 def role_refs(reps: Iterable[Mapping[str, Any]], client_ids: Mapping[str, str]) -> set[str]:

@@ -84,6 +84,14 @@ def text(value: Any) -> str:
     return str(value)
 
 
+def with_string_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields with `attributes` flattened per key and its values as the strings Keycloak keeps."""
+    out = dict(fields)
+    if isinstance(out.get("attributes"), Mapping):
+        out["attributes"] = {k: text(v) for k, v in out["attributes"].items()}
+    return flatten(out, frozenset({"attributes"}))
+
+
 def normal(value: Any) -> Any:
     """Keycloak stores many lists as sets and returns them in any order; compare them sorted."""
     if isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
 from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, prefixed, role_relations
-from kcconf.model import Address, Obj, Secret, flatten, text, unflatten_into
+from kcconf.model import Address, Obj, Secret, unflatten_into, with_string_attributes
 
 FIELDS = (
     "name",
@@ -35,10 +35,7 @@ NOT_PUT = ("protocolMappers", "defaultClientScopes", "optionalClientScopes")
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    picked = pick(rep, FIELDS)
-    if "attributes" in picked:
-        picked["attributes"] = {k: text(v) for k, v in (picked["attributes"] or {}).items()}
-    return flatten(picked, frozenset({"attributes"}))
+    return with_string_attributes(pick(rep, FIELDS))
 
 
 def live_fields(rep: Mapping[str, Any]) -> dict[str, Any]:

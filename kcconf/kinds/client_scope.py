@@ -8,17 +8,13 @@ from typing import Any, ClassVar
 from kcconf.changes import Change
 from kcconf.index import Index
 from kcconf.kinds.base import Relation, SpecContext, pick
-from kcconf.model import Address, Obj, flatten, text, unflatten_into
+from kcconf.model import Address, Obj, unflatten_into, with_string_attributes
 
 FIELDS = ("description", "protocol", "attributes")
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    """Keycloak keeps scope and client attributes as strings; so must the comparison."""
-    picked = pick(rep, FIELDS)
-    if "attributes" in picked:
-        picked["attributes"] = {k: text(v) for k, v in (picked["attributes"] or {}).items()}
-    return flatten(picked, frozenset({"attributes"}))
+    return with_string_attributes(pick(rep, FIELDS))
 
 
 class ClientScopeKind:
