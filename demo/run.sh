@@ -22,7 +22,7 @@ fi
 echo "Keycloak: $KCCONF_URL"
 
 step "kcconf apply demo/minimal-token-before.yaml   (roles optional, full scope on)"
-"$BIN/kcconf" apply demo/minimal-token-before.yaml
+"$BIN/kcconf" apply --auto-approve demo/minimal-token-before.yaml
 
 step "The moderator impersonates alice by token exchange (requested_subject=alice)"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
@@ -36,7 +36,7 @@ echo "(plan exited $code)"
 [ "$code" -eq 2 ] || [ "$code" -eq 0 ] || exit "$code"
 
 step "kcconf apply realms/minimal-token-impersonation.yaml"
-"$BIN/kcconf" apply realms/minimal-token-impersonation.yaml
+"$BIN/kcconf" apply --auto-approve realms/minimal-token-impersonation.yaml
 
 step "The same exchange, now with the minimal token"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"

@@ -67,6 +67,9 @@ class Api:
             )
         self._conn = conn
         self._who = f"{creds.username or creds.client_id!r} (realm {creds.auth_realm})"
+        self.auth_realm = creds.auth_realm
+        # The user kcconf acts as: pruning must never delete it.
+        self.login_user = (creds.username or f"service-account-{creds.client_id}").lower()
         self.url = creds.url.rstrip("/")
         self.counts: Counter[str] = Counter()
 

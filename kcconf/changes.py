@@ -41,9 +41,18 @@ class Change:
     address: Address
     fields: tuple[FieldChange, ...]
     relations: tuple[RelationChange, ...]
-    desired: Obj
-    live: Obj | None
+    desired: Obj | None  # None for a delete
+    live: Obj | None  # None for a create
+    renamed_from: str | None = None
 
     @property
-    def sort_key(self) -> tuple[int, str]:
-        return self.address.sort_key
+    def sort_key(self) -> tuple[int, int, str]:
+        """Deletions first, so no reader misses one; then kind order."""
+        return (0 if self.action is Action.DELETE else 1, *self.address.sort_key)
+
+    @property
+    def target(self) -> Obj:
+        """The object as it will be: the desired one, or for a delete the live one."""
+        obj = self.desired or self.live
+        assert obj is not None
+        return obj

@@ -108,26 +108,47 @@ def plan(spec: Path, **opts: Any) -> None:
 @cli.command()
 @SPEC
 @connection_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
+@click.option(
+    "--allow-deletes",
+    is_flag=True,
+    help="Apply even when the plan deletes more than the spec's prune.limits allow.",
+)
 @click.option(
     "--reset-passwords",
     is_flag=True,
     help="Also set the spec's passwords on users that exist already.",
 )
-def apply(spec: Path, reset_passwords: bool, **opts: Any) -> None:
+def apply(
+    spec: Path, reset_passwords: bool, allow_deletes: bool, auto_approve: bool, **opts: Any
+) -> None:
     """Make the realm match the spec, then check that it does."""
     desired = load_spec(spec)
     index = _index(opts, desired.realm)
     first = make_plan(index, desired, reset_passwords=reset_passwords)
     click.echo(render_plan(first), nl=False)
     if not first.empty:
+        if not auto_approve:
+            confirm(desired.realm)
 
         def show(replanned: Plan) -> None:
             click.echo(f"Created realm {desired.realm}; its contents, planned against it:")
             click.echo(render_plan(replanned), nl=False)
 
-        apply_plan(index, first, desired, log, show)
+        apply_plan(index, first, desired, log, show, allow_deletes)
         click.echo(f"Applied: realm {desired.realm} now matches the spec.")
     log(_requests(index))
+
+
+def confirm(realm: str) -> None:
+    """Ask on a terminal; without one, refuse rather than hang or apply unreviewed."""
+    if not sys.stdin.isatty():
+        raise KcconfError(
+            "not applying: no terminal to confirm on; review the plan and pass --auto-approve"
+        )
+    answer = click.prompt(f"Apply these changes to realm {realm}? Type yes to apply", default="")
+    if answer.strip() != "yes":
+        raise KcconfError("not applied: the plan was not approved")
 
 
 def _requests(index: Index) -> str:

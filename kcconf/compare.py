@@ -5,23 +5,35 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.model import Obj, Secret, State, normal
+from kcconf.model import Address, Obj, Secret, State, normal, relation_target
 
 # Keycloak's partial exports show secrets this way: an unknown value, not a different one.
 MASKED = "**********"
+# The field that holds an object's name, for renames in place.
+NAME_FIELD = {"client": "clientId"}
+# Kinds whose address is `container/name`; only the last part is the object's own name.
+NESTED = frozenset({"client-role", "group"})
 
 
 def compare(desired: State, live: State, reset_passwords: bool = False) -> list[Change]:
     """`reset_passwords` also sets values that are otherwise only sent on create."""
     changes = []
-    for address, want in desired.objects.items():
-        have = live.objects.get(address)
-        change = _create(want) if have is None else _update(want, have, reset_passwords)
+    claimed: set[Address] = set()  # live objects some desired object stands for
+    renames = _renames(desired, live)
+    for want in desired.objects.values():
+        have, renamed = _find(want, live, desired)
+        if have is not None:
+            claimed.add(have.address)
+            have = _renamed_relations(have, renames)
+        change = _create(want) if have is None else _update(want, have, reset_passwords, renamed)
         if change is not None:
             changes.append(change)
+    changes.extend(_deletes(desired, live, claimed))
     return sorted(changes, key=lambda c: c.sort_key)
 
 
@@ -30,6 +42,70 @@ def same(new: Any, old: Any) -> bool:
         known = old.reveal() if isinstance(old, Secret) else old
         return bool(known == MASKED or new.reveal() == known)
     return bool(normal(new) == normal(old))
+
+
+def prunable(obj: Obj, desired: State) -> bool:
+    """Whether the spec's prune policy covers this undeclared live object."""
+    policy = desired.prune.get(obj.address.kind)
+    return not obj.protected and (policy == "all" or (policy == "created" and obj.owned))
+
+
+def unmanaged(desired: State, live: State, changes: list[Change]) -> Counter[str]:
+    """Live objects no spec declares and the plan leaves alone, per kind (built-ins aside)."""
+    touched = {c.address for c in changes} | {
+        Address(c.address.kind, c.renamed_from) for c in changes if c.renamed_from
+    }
+    return Counter(
+        obj.address.kind
+        for obj in live.objects.values()
+        if obj.address not in desired.objects
+        and obj.address not in touched
+        and not obj.protected
+        and obj.address.kind != "realm"
+    )
+
+
+def _find(want: Obj, live: State, desired: State) -> tuple[Obj | None, str | None]:
+    """The live object `want` stands for: same name, or one of its `renamedFrom` names."""
+    have = live.objects.get(want.address)
+    if have is not None:
+        return have, None
+    for old in want.previous:
+        old_address = Address(want.address.kind, old)
+        if old_address in live.objects and old_address not in desired.objects:
+            return live.objects[old_address], old
+    return None, None
+
+
+def _renames(desired: State, live: State) -> dict[Address, Address]:
+    """Old address -> new address of every object this plan renames in place."""
+    renames = {}
+    for want in desired.objects.values():
+        have, renamed = _find(want, live, desired)
+        if have is not None and renamed is not None:
+            renames[have.address] = want.address
+    return renames
+
+
+def _renamed_relations(have: Obj, renames: dict[Address, Address]) -> Obj:
+    """A live object whose relations name renamed objects by their new names, as Keycloak will
+    once the renames are applied (mappings follow the id, not the name)."""
+    if not renames:
+        return have
+
+    def new_name(relation: str, item: str) -> str:
+        target = relation_target(relation, item)
+        if target.kind == "client-role":
+            client, _, role = item.rpartition("/")
+            client = renames.get(Address("client", client), Address("client", client)).name
+            target = Address("client-role", f"{client}/{role}")
+        return renames.get(target, target).name
+
+    relations = {
+        name: frozenset(new_name(name, item) for item in items)
+        for name, items in have.relations.items()
+    }
+    return replace(have, relations=relations)
 
 
 def _create(want: Obj) -> Change:
@@ -45,13 +121,15 @@ def _create(want: Obj) -> Change:
     return Change(Action.CREATE, want.address, fields, relations, want, None)
 
 
-def _update(want: Obj, have: Obj, reset_passwords: bool) -> Change | None:
+def _update(want: Obj, have: Obj, reset: bool, renamed: str | None) -> Change | None:
     fields = tuple(
         FieldChange(name, have.fields.get(name), value, isinstance(value, Secret))
         for name, value in want.fields.items()
         if not same(value, have.fields.get(name))
     )
-    if reset_passwords:
+    if renamed is not None:
+        fields = (_rename_field(have.address, want.address), *fields)
+    if reset:
         fields += tuple(FieldChange(n, None, v, True) for n, v in want.initial.items())
     relations = []
     for name, items in want.relations.items():
@@ -61,4 +139,21 @@ def _update(want: Obj, have: Obj, reset_passwords: bool) -> Change | None:
             relations.append(RelationChange(name, tuple(sorted(added)), tuple(sorted(removed))))
     if not fields and not relations:
         return None
-    return Change(Action.UPDATE, want.address, fields, tuple(relations), want, have)
+    return Change(Action.UPDATE, want.address, fields, tuple(relations), want, have, renamed)
+
+
+def _rename_field(old: Address, new: Address) -> FieldChange:
+    def own(address: Address) -> str:
+        return address.name.rpartition("/")[2] if address.kind in NESTED else address.name
+
+    return FieldChange(NAME_FIELD.get(new.kind, "name"), own(old), own(new))
+
+
+def _deletes(desired: State, live: State, claimed: set[Address]) -> list[Change]:
+    return [
+        Change(Action.DELETE, obj.address, (), (), None, obj)
+        for obj in live.objects.values()
+        if obj.address not in desired.objects
+        and obj.address not in claimed
+        and prunable(obj, desired)
+    ]

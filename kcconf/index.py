@@ -103,15 +103,19 @@ class Index:
         self._cache.clear()
 
 
-def role_refs(reps: Iterable[Mapping[str, Any]], client_ids: Mapping[str, str]) -> set[str]:
-    """Role representations as natural keys: `name` for realm roles, `clientId/name` else."""
-    refs = set()
+def role_refs(
+    reps: Iterable[Mapping[str, Any]], client_ids: Mapping[str, str]
+) -> tuple[set[str], set[str]]:
+    """Role representations as natural keys: realm role names, and `clientId/name`."""
+    realm: set[str] = set()
+    clients: set[str] = set()
     for rep in reps:
         if rep.get("clientRole"):
-            refs.add(f"{client_ids.get(rep['containerId'], rep['containerId'])}/{rep['name']}")
+            client = client_ids.get(rep["containerId"], rep["containerId"])
+            clients.add(f"{client}/{rep['name']}")
         else:
-            refs.add(str(rep["name"]))
-    return refs
+            realm.add(str(rep["name"]))
+    return realm, clients
 
 
 def mapping_refs(body: Mapping[str, Any] | None) -> tuple[set[str], set[str]]:

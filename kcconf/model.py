@@ -13,6 +13,10 @@ from typing import Any
 # The kinds, in the order apply creates and updates them: what others refer to comes first.
 KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "user")
 
+# Objects kcconf creates carry this attribute, so a prune can be limited to them.
+MARKER = "kcconf.managed"
+MARKER_VALUE = "true"
+
 
 class Secret:
     """A value that must never be shown: its str and repr are '(sensitive)'."""
@@ -63,18 +67,77 @@ class Obj:
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     # Values sent only when the object is created and never compared (a user's first password).
     initial: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Desired: names the object had before (`renamedFrom`), so it is renamed in place.
+    previous: tuple[str, ...] = field(default=(), compare=False)
+    # Live: created by kcconf (carries MARKER), and never to be deleted (a Keycloak built-in).
+    owned: bool = field(default=False, compare=False)
+    protected: bool = field(default=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one apply may delete of one kind before it needs --allow-deletes."""
+
+    max_deletes: int = 10
+    max_percent: int = 50
 
 
 @dataclass
 class State:
-    """All objects of one realm that matter for a plan, by address."""
+    """All objects of one realm that matter for a plan, by address.
+
+    A desired state also carries the spec's prune policy: kind -> "created" or "all".
+    """
 
     realm: str
     objects: dict[Address, Obj] = field(default_factory=dict)
     exists: bool = True
+    prune: Mapping[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    # Containers whose members the spec lists in full, e.g. {"client-role": {"app"}} for a
+    # client that writes `roles:` (even `roles: []`): only their members can be pruned.
+    containers: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, obj: Obj) -> None:
         self.objects[obj.address] = obj
+
+    def of_kind(self, kind: str) -> dict[Address, Obj]:
+        return {a: o for a, o in self.objects.items() if a.kind == kind}
+
+    def wanted(self, address: Address) -> Obj | None:
+        """The desired object standing for a live one: same name, or renamed from it."""
+        found = self.objects.get(address)
+        if found is None:
+            found = next(
+                (
+                    o
+                    for o in self.objects.values()
+                    if o.address.kind == address.kind and address.name in o.previous
+                ),
+                None,
+            )
+        return found
+
+
+def relation_target(relation: str, item: str) -> Address:
+    """What a relation item names: a client scope, a client role or a realm role."""
+    if relation.endswith("ClientScopes"):
+        return Address("client-scope", item)
+    if relation.endswith("clientRoles"):
+        return Address("client-role", item)
+    return Address("realm-role", item)
+
+
+def owned(rep: Mapping[str, Any]) -> bool:
+    """Whether a live representation carries kcconf's marker (as a string or a list)."""
+    value = (rep.get("attributes") or {}).get(MARKER)
+    return value == MARKER_VALUE or value == [MARKER_VALUE]
+
+
+def marked(body: dict[str, Any], as_list: bool = False) -> dict[str, Any]:
+    """A create body with kcconf's marker added (roles and users keep attribute lists)."""
+    value: Any = [MARKER_VALUE] if as_list else MARKER_VALUE
+    return {**body, "attributes": {**(body.get("attributes") or {}), MARKER: value}}
 
 
 def text(value: Any) -> str:

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from kcconf.changes import Action, Change
-from kcconf.compare import compare
+from kcconf.compare import compare, unmanaged
 from kcconf.errors import KcconfError
 from kcconf.index import Index
 from kcconf.kinds import KINDS
-from kcconf.model import Address, State
+from kcconf.model import Address, State, relation_target
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The changes that make one realm match its spec, in apply order."""
+    """The changes that make one realm match its spec, deletions first.
+
+    `unmanaged` counts live objects per kind that no spec declares and the plan leaves alone;
+    `live_counts` counts every live object per kind (the base of the deletion thresholds).
+    """
 
     realm: str
     changes: tuple[Change, ...]
     realm_exists: bool = True
+    unmanaged: Mapping[str, int] = field(default_factory=dict)
+    live_counts: Mapping[str, int] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -33,8 +41,7 @@ def read_live(index: Index, desired: State) -> State:
     (so a plan costs list reads plus one read per object whose relations are managed)."""
     live = State(desired.realm)
     for kind in KINDS:
-        wanted = {a: o for a, o in desired.objects.items() if a.kind == kind.name}
-        found = list(kind.read(index, wanted))
+        found = list(kind.read(index, desired))
         if kind.name == "realm" and not found:
             return State(desired.realm, exists=False)
         for obj in found:
@@ -47,7 +54,35 @@ def make_plan(index: Index, desired: State, reset_passwords: bool = False) -> Pl
     if live.exists:
         check_references(index, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
-    return Plan(desired.realm, tuple(changes), live.exists)
+    counts = Counter(a.kind for a in live.objects)
+    return Plan(
+        desired.realm,
+        tuple(changes),
+        live.exists,
+        dict(unmanaged(desired, live, changes)),
+        dict(counts),
+    )
+
+
+def rename_hints(plan: Plan) -> list[str]:
+    """A delete and a create of one kind may be a rename that would lose the object's identity."""
+    hints = []
+    for kind in sorted({c.address.kind for c in plan.changes}):
+        names = {
+            action: [
+                c.address.name
+                for c in plan.changes
+                if c.address.kind == kind and c.action is action
+            ]
+            for action in (Action.DELETE, Action.CREATE)
+        }
+        if names[Action.DELETE] and names[Action.CREATE]:
+            hints.append(
+                f"{kind} {', '.join(names[Action.DELETE])} is deleted and "
+                f"{', '.join(names[Action.CREATE])} created: if that is a rename, write "
+                "renamedFrom on the new one to keep its id, secret and mappings"
+            )
+    return hints
 
 
 def check_references(index: Index, desired: State, live: State) -> None:
@@ -57,21 +92,13 @@ def check_references(index: Index, desired: State, live: State) -> None:
     for obj in desired.objects.values():
         for name, items in obj.relations.items():
             for item in sorted(items):
-                target = _target(name, item)
+                target = relation_target(name, item)
                 if target not in known and not _exists_live(index, target):
                     missing.append(
                         f"{obj.address}: {target} does not exist in Keycloak or the spec"
                     )
     if missing:
         raise KcconfError("; ".join(missing))
-
-
-def _target(relation: str, item: str) -> Address:
-    if relation.endswith("ClientScopes"):
-        return Address("client-scope", item)
-    if relation.endswith("clientRoles"):
-        return Address("client-role", item)
-    return Address("realm-role", item)
 
 
 def _exists_live(index: Index, target: Address) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kcconf.changes import Action, Change, FieldChange
 from kcconf.kinds import relation
-from kcconf.plan import Plan
+from kcconf.model import KIND_ORDER
+from kcconf.plan import Plan, rename_hints
 
 INDENT = "    "
 
@@ -17,8 +18,17 @@ def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     for change in plan.changes:
         lines.extend(change_lines(change))
+    lines.extend(f"note: {hint}" for hint in rename_hints(plan))
     lines.append(summary(plan))
+    if plan.unmanaged:
+        lines.append(f"Unmanaged, left alone: {counted(plan.unmanaged)}.")
     return "\n".join(lines) + "\n"
+
+
+def counted(counts: Mapping[str, int]) -> str:
+    """`{"client": 2, "user": 1}` -> `2 clients, 1 user`, in kind order."""
+    kinds = sorted(counts, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99)
+    return ", ".join(f"{counts[k]} {k}{'' if counts[k] == 1 else 's'}" for k in kinds)
 
 
 def summary(plan: Plan) -> str:
@@ -29,7 +39,8 @@ def summary(plan: Plan) -> str:
 
 
 def change_lines(change: Change) -> list[str]:
-    lines = [f"{change.action.value} {change.address}"]
+    renamed = f" (renamed from {change.renamed_from})" if change.renamed_from else ""
+    lines = [f"{change.action.value} {change.address}{renamed}"]
     lines.extend(INDENT + field_line(f, change.action) for f in change.fields)
     lines.extend(INDENT + line for line in relation_lines(change))
     return lines

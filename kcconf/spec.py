@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from kcconf.errors import raise_if_problems
 from kcconf.kinds import KINDS
 from kcconf.kinds.base import SpecContext
-from kcconf.model import State
+from kcconf.model import Limits, State
 from kcconf.validate import check_document
 from kcconf.yamlload import load_document
 
@@ -23,9 +24,35 @@ def load_spec(path: Path, env: Mapping[str, str] | None = None) -> State:
     doc = load_document(path)
     raise_if_problems(check_document(doc, references=False))
     ctx = SpecContext(doc, os.environ if env is None else env)
-    state = State(ctx.realm)
+    state = State(ctx.realm, prune=prune_policy(doc.data), limits=limits(doc.data))
     for kind in KINDS:
         for obj in kind.desired(ctx):
             state.add(obj)
+    state.containers.update(ctx.containers)
     raise_if_problems(ctx.problems)
     return state
+
+
+# The spec's names for the kinds a `prune:` block may name.
+PRUNE_KINDS = {
+    "clients": "client",
+    "clientScopes": "client-scope",
+    "realmRoles": "realm-role",
+    "clientRoles": "client-role",
+    "users": "user",
+}
+
+
+def prune_policy(data: Mapping[str, Any]) -> dict[str, str]:
+    """kind -> "created" (only what kcconf made) or "all" (every undeclared non-built-in)."""
+    block = data.get("prune") or {}
+    return {kind: block[key] for key, kind in PRUNE_KINDS.items() if key in block}
+
+
+def limits(data: Mapping[str, Any]) -> Limits:
+    block = (data.get("prune") or {}).get("limits") or {}
+    default = Limits()
+    return Limits(
+        max_deletes=block.get("maxDeletes", default.max_deletes),
+        max_percent=block.get("maxDeletePercent", default.max_percent),
+    )

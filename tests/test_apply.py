@@ -65,7 +65,7 @@ def assert_in_sync(kcconf: Kcconf, spec: Path) -> None:
     planned = kcconf("plan", str(spec))
     assert planned.code == 0, planned.out + planned.err
     assert planned.out.startswith("No changes: realm ")
-    again = kcconf("apply", str(spec))
+    again = kcconf("apply", "--auto-approve", str(spec))
     assert again.code == 0, again.err
     assert set(requests_of(again.err)) == {"GET"}
 
@@ -82,7 +82,7 @@ def test_every_kind_is_created_as_written(
 ) -> None:
     spec = tmp_path / "full.yaml"
     spec.write_text(realm_spec(realm, FULL))
-    applied = kcconf("apply", str(spec))
+    applied = kcconf("apply", "--auto-approve", str(spec))
     assert applied.code == 0, applied.err
 
     api = index.api
@@ -110,7 +110,7 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
 ) -> None:
     spec = tmp_path / "full.yaml"
     spec.write_text(realm_spec(realm, FULL))
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     backend_id = index.clients()["backend"]["id"]
     changed = (
         FULL.replace("accessTokenLifespan: 600", "accessTokenLifespan: 900")
@@ -147,7 +147,7 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
         "    roles: - auditor, - backend/admin\n"
         "Plan: 0 to add, 5 to change, 0 to delete.\n"
     )
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
     assert index.clients()["backend"]["id"] == backend_id  # updated in place, not recreated
     bob = index.user_id("bob")
@@ -163,7 +163,7 @@ def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n    publicClient: true\n"))
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     app = index.clients()["app"]
     # Keycloak attached the realm's default scopes: no list was written, so they stay.
     assert "roles" in app["defaultClientScopes"]
@@ -185,7 +185,7 @@ def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
     assert planned.code == 2
     assert "    scope mappings: - offline_access\n" in planned.out
     assert "    optional scopes: - address, " in planned.out
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
     assert index.clients()["app"]["optionalClientScopes"] == []
     assert "roles" in index.clients()["app"]["defaultClientScopes"]
@@ -205,7 +205,7 @@ def test_a_changed_secret_is_planned_without_showing_it(
             ),
         )
     )
-    created = kcconf("apply", str(spec))
+    created = kcconf("apply", "--auto-approve", str(spec))
     assert created.code == 0
     assert "    secret: (sensitive)\n" in created.out
     env.setenv("BACKEND_SECRET", "backend-secret-2")
@@ -213,7 +213,7 @@ def test_a_changed_secret_is_planned_without_showing_it(
     assert planned.out == "~ client svc\n    secret: (sensitive) changed\n" + (
         "Plan: 0 to add, 1 to change, 0 to delete.\n"
     )
-    applied = kcconf("apply", str(spec))
+    applied = kcconf("apply", "--auto-approve", str(spec))
     for run in (created, planned, applied):
         assert "backend-secret" not in run.out + run.err
     uuid = index.clients()["svc"]["id"]
@@ -236,11 +236,11 @@ def test_passwords_are_set_at_creation_and_reset_only_when_asked(
             ),
         )
     )
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     env.setenv("BOB_PASSWORD", "bob-password-2")
     assert_in_sync(kcconf, spec)  # a password is not compared: it cannot be read back
     assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-1").status == 200
-    reset = kcconf("apply", "--reset-passwords", str(spec))
+    reset = kcconf("apply", "--auto-approve", "--reset-passwords", str(spec))
     assert reset.code == 0
     assert "~ user bob\n    password: (sensitive) changed\n" in reset.out
     assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-2").status == 200
@@ -252,7 +252,7 @@ def test_user_attributes_are_merged_key_by_key(
     spec = tmp_path / "spec.yaml"
     user = "users:\n  - username: carol\n    firstName: Carol\n"
     spec.write_text(realm_spec(realm, user))
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     # Keycloak 24+ keeps only attributes its user profile declares, unless told otherwise.
     profile = index.api.get(index.path("users", "profile"))
     index.api.put(
@@ -265,7 +265,7 @@ def test_user_attributes_are_merged_key_by_key(
     assert planned.out.startswith(
         '~ user carol\n    attributes.department: (unset) -> ["support"]\n'
     )
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
     attributes = index.users()["carol"]["attributes"]
     assert (attributes["department"], attributes["badge"]) == (["support"], ["7"])
@@ -277,7 +277,7 @@ def test_a_reference_to_nothing_is_an_error_naming_it(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n"))
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     spec.write_text(
         realm_spec(
             realm,
@@ -315,7 +315,7 @@ def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
     )
     spec = tmp_path / "spec.yaml"
     spec.write_text(realm_spec(realm, bot))
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     uuid = index.clients()["kcconf-bot"]["id"]
     account = index.api.get(index.path("clients", uuid, "service-account-user"))
     realm_admin = index.role("realm-management/realm-admin")
@@ -334,5 +334,5 @@ def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
     assert planned.out.startswith(
         '~ client kcconf-bot\n    description: (unset) -> "Runs kcconf"\n'
     )
-    assert kcconf("apply", str(spec)).code == 0
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     assert_in_sync(kcconf, spec)

@@ -28,7 +28,7 @@ def test_sandbox_starts_answers_and_stops(
             monkeypatch.setenv(key, value)
         spec = tmp_path / "spec.yaml"
         spec.write_text(realm_spec("sandboxed"))
-        assert run_cli("apply", str(spec)).code == 0
+        assert run_cli("apply", "--auto-approve", str(spec)).code == 0
         assert run_cli("plan", str(spec)).code == 0
     finally:
         stopped = run_cli("sandbox", "stop")

@@ -76,7 +76,7 @@ def test_minimal_token_impersonation_story(
     fixed = _copy_for_realm(ROOT / "realms" / "minimal-token-impersonation.yaml", realm, tmp_path)
 
     # a. the broken shape: a roles-free token, and (where measured so) a refused exchange
-    assert kcconf("apply", str(before)).code == 0
+    assert kcconf("apply", "--auto-approve", str(before)).code == 0
     token = _moderator_token(keycloak, realm)
     assert "resource_access" not in decode(token)
     answer = impersonate(keycloak.url, realm, CLIENT, token, "alice")
@@ -93,7 +93,7 @@ def test_minimal_token_impersonation_story(
 
     # c. apply; the moderator's token carries exactly the one role, the exchange works and
     #    the exchanged token is alice's, with no roles
-    applied = kcconf("apply", str(fixed))
+    applied = kcconf("apply", "--auto-approve", str(fixed))
     assert applied.code == 0, applied.err
     claims = password_grant(
         keycloak.url, realm, CLIENT, "moderator", PASSWORDS["MODERATOR_PASSWORD"]
@@ -110,6 +110,6 @@ def test_minimal_token_impersonation_story(
     # d. in sync: plan exits 0, and a second apply sends no write request
     again = kcconf("plan", str(fixed))
     assert (again.code, again.out) == (0, f"No changes: realm {realm} matches the spec.\n")
-    second = kcconf("apply", str(fixed))
+    second = kcconf("apply", "--auto-approve", str(fixed))
     assert second.code == 0, second.err
     assert set(requests_of(second.err)) == {"GET"}

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from kcconf.changes import Change
 from kcconf.errors import KeyPath, Problem
 from kcconf.index import Index
-from kcconf.model import Address, Obj, Secret
+from kcconf.model import Address, Obj, Secret, State
 from kcconf.yamlload import Document
 
 
@@ -21,6 +21,7 @@ class SpecContext:
         self.env = env
         self.problems: list[Problem] = []
         self.realm = str(doc.data["realm"]["name"])
+        self.containers: dict[str, set[str]] = {}
 
     def secret(self, keypath: KeyPath, ref: Mapping[str, str]) -> Secret | None:
         name = ref["env"]
@@ -51,11 +52,18 @@ class Kind(Protocol):
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]: ...
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]: ...
+    def read(self, index: Index, desired: State) -> Iterable[Obj]: ...
 
     def create(self, index: Index, change: Change) -> None: ...
 
     def update(self, index: Index, change: Change) -> None: ...
+
+    def delete(self, index: Index, change: Change) -> None: ...
+
+
+def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
+    """The `renamedFrom` names of a spec object, as addresses of its kind."""
+    return tuple(f"{prefix}{name}" for name in spec.get("renamedFrom") or ())
 
 
 def pick(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:

@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from kcconf.builtins import BUILTIN_CLIENTS
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
-from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, prefixed, role_relations
-from kcconf.model import Address, Obj, Secret, unflatten_into, with_string_attributes
+from kcconf.kinds.base import (
+    MappingEndpoint,
+    Relation,
+    SpecContext,
+    pick,
+    prefixed,
+    previous,
+    role_relations,
+)
+from kcconf.model import (
+    Address,
+    Obj,
+    Secret,
+    State,
+    marked,
+    owned,
+    unflatten_into,
+    with_string_attributes,
+)
 
 FIELDS = (
     "name",
@@ -83,31 +101,49 @@ class ClientKind:
                     fields["secret"] = secret
             relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
             relations |= prefixed("scopeMappings", role_relations(spec.get("scopeMappings") or {}))
-            yield Obj(Address(self.name, spec["clientId"]), fields, relations)
+            address = Address(self.name, spec["clientId"])
+            yield Obj(address, fields, relations, previous=previous(spec))
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+    def read(self, index: Index, desired: State) -> Iterable[Obj]:
         for client_id, rep in index.clients().items():
             address = Address(self.name, client_id)
             fields = live_fields(rep)
             relations = {k: frozenset(rep.get(k) or ()) for k in SCOPE_LISTS}
-            want = wanted.get(address)
+            want = desired.wanted(address)
             if want is not None and any(k.startswith("scopeMappings.") for k in want.relations):
                 body = index.api.get(index.path("clients", rep["id"], "scope-mappings"))
                 realm, clients = mapping_refs(body)
                 relations["scopeMappings.realmRoles"] = frozenset(realm)
                 relations["scopeMappings.clientRoles"] = frozenset(clients)
-            yield Obj(address, fields, relations, raw=rep)
+            yield Obj(
+                address,
+                fields,
+                relations,
+                raw=rep,
+                owned=owned(rep),
+                protected=builtin_client(index, client_id),
+            )
 
     def create(self, index: Index, change: Change) -> None:
-        body = unflatten_into({"clientId": change.address.name}, change.desired.fields)
+        body = unflatten_into({"clientId": change.address.name}, change.target.fields)
         # Given explicitly, these lists replace the realm defaults Keycloak would attach.
         for key in SCOPE_LISTS:
-            if key in change.desired.relations:
-                body[key] = sorted(change.desired.relations[key])
-        index.api.post(index.path("clients"), body)
+            if key in change.target.relations:
+                body[key] = sorted(change.target.relations[key])
+        index.api.post(index.path("clients"), marked(body))
 
     def update(self, index: Index, change: Change) -> None:
         assert change.live is not None and change.live.raw is not None
         raw = {k: v for k, v in change.live.raw.items() if k not in NOT_PUT}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
         index.api.put(index.path("clients", str(raw["id"])), body)
+
+    def delete(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        index.api.delete(index.path("clients", str(change.live.raw["id"])))
+
+
+def builtin_client(index: Index, client_id: str) -> bool:
+    """Keycloak's own clients, and in master the `<realm>-realm` clients that administer realms."""
+    in_master = index.realm == "master" and client_id.endswith("-realm")
+    return client_id in BUILTIN_CLIENTS or in_master

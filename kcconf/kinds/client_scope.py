@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from kcconf.builtins import BUILTIN_CLIENT_SCOPES
 from kcconf.changes import Change
 from kcconf.index import Index
-from kcconf.kinds.base import Relation, SpecContext, pick
-from kcconf.model import Address, Obj, unflatten_into, with_string_attributes
+from kcconf.kinds.base import Relation, SpecContext, pick, previous
+from kcconf.model import Address, Obj, State, marked, owned, unflatten_into, with_string_attributes
 
 FIELDS = ("description", "protocol", "attributes")
 
@@ -23,18 +24,28 @@ class ClientScopeKind:
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get("clientScopes") or []:
-            yield Obj(Address(self.name, spec["name"]), fields_of(spec))
+            yield Obj(Address(self.name, spec["name"]), fields_of(spec), previous=previous(spec))
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+    def read(self, index: Index, desired: State) -> Iterable[Obj]:
         for name, rep in index.scopes().items():
-            yield Obj(Address(self.name, name), fields_of(rep), raw=rep)
+            yield Obj(
+                Address(self.name, name),
+                fields_of(rep),
+                raw=rep,
+                owned=owned(rep),
+                protected=name in BUILTIN_CLIENT_SCOPES,
+            )
 
     def create(self, index: Index, change: Change) -> None:
-        body = unflatten_into({"name": change.address.name}, change.desired.fields)
-        index.api.post(index.path("client-scopes"), body)
+        body = unflatten_into({"name": change.address.name}, change.target.fields)
+        index.api.post(index.path("client-scopes"), marked(body))
 
     def update(self, index: Index, change: Change) -> None:
         assert change.live is not None and change.live.raw is not None
         raw = {k: v for k, v in change.live.raw.items() if k != "protocolMappers"}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
         index.api.put(index.path("client-scopes", str(raw["id"])), body)
+
+    def delete(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        index.api.delete(index.path("client-scopes", str(change.live.raw["id"])))

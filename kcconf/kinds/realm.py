@@ -9,7 +9,7 @@ from kcconf.changes import Change
 from kcconf.errors import KeycloakError
 from kcconf.index import Index
 from kcconf.kinds.base import Relation, SpecContext
-from kcconf.model import Address, Obj, flatten, text, unflatten_into
+from kcconf.model import Address, Obj, State, flatten, text, unflatten_into
 
 SCOPE_LISTS = {"defaultDefaultClientScopes": "default", "defaultOptionalClientScopes": "optional"}
 
@@ -44,14 +44,14 @@ class RealmKind:
         relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
         yield Obj(Address(self.name, ctx.realm), flatten(settings, maps), relations)
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+    def read(self, index: Index, desired: State) -> Iterable[Obj]:
         try:
             rep = index.api.get(index.path(""))
         except KeycloakError as exc:
             if exc.status == 404:
                 return  # the realm does not exist yet
             raise
-        want = wanted.get(Address(self.name, index.realm))
+        want = desired.objects.get(Address(self.name, index.realm))
         maps = frozenset(k for k, v in rep.items() if isinstance(v, Mapping))
         relations = {}
         for key, which in SCOPE_LISTS.items():
@@ -61,7 +61,7 @@ class RealmKind:
         yield Obj(Address(self.name, index.realm), flatten(rep, maps), relations, raw=rep)
 
     def create(self, index: Index, change: Change) -> None:
-        body = unflatten_into({"realm": index.realm}, change.desired.fields)
+        body = unflatten_into({"realm": index.realm}, change.target.fields)
         index.api.post("", body)
 
     def update(self, index: Index, change: Change) -> None:
@@ -69,3 +69,6 @@ class RealmKind:
         assert change.live is not None and change.live.raw is not None
         body = unflatten_into(dict(change.live.raw), {f.name: f.new for f in change.fields})
         index.api.put(index.path(""), body)
+
+    def delete(self, index: Index, change: Change) -> None:
+        raise AssertionError("kcconf never deletes a realm")  # no prune policy covers realms

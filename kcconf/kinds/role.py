@@ -9,10 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.api import seg
+from kcconf.builtins import BUILTIN_CLIENT_ROLES, builtin_realm_roles
 from kcconf.changes import Change
 from kcconf.index import Index, role_refs
-from kcconf.kinds.base import Relation, SpecContext, pick, prefixed, role_relations
-from kcconf.model import Address, Obj, unflatten_into
+from kcconf.kinds.base import Relation, SpecContext, pick, prefixed, previous, role_relations
+from kcconf.model import Address, Obj, State, marked, owned, unflatten_into
 
 FIELDS = ("description",)
 
@@ -70,45 +71,73 @@ class RoleKind:
         return Address(self.name, f"{client_id}/{name}" if client_id else name)
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        if self.client_roles:
+            # A client that writes `roles:` (even []) lists its roles in full: they may be pruned.
+            written = {c["clientId"] for c in ctx.doc.data.get("clients") or [] if "roles" in c}
+            ctx.containers[self.name] = written
         for client_id, spec in self._specs(ctx.doc.data):
             relations = prefixed("composites", role_relations(spec.get("composites") or {}))
-            yield Obj(self._address(client_id, spec["name"]), pick(spec, FIELDS), relations)
+            prefix = f"{client_id}/" if client_id else ""
+            address = self._address(client_id, spec["name"])
+            yield Obj(address, pick(spec, FIELDS), relations, previous=previous(spec, prefix))
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
-        containers = {_split(a)[0] for a in wanted if a.kind == self.name}
-        if not self.client_roles:
-            containers = {""}
+    def read(self, index: Index, desired: State) -> Iterable[Obj]:
+        containers = {""}
+        if self.client_roles:
+            wanted = {_split(a)[0] for a in desired.of_kind(self.name)}
+            containers = wanted | desired.containers.get(self.name, set())
         for client_id in sorted(containers):
             if client_id and client_id not in index.clients():
                 continue  # the client is created by this plan; so are its roles
             for name, rep in index.roles(client_id).items():
                 address = self._address(client_id, name)
-                relations = self._read_composites(index, rep, wanted.get(address))
-                yield Obj(address, pick(rep, FIELDS), relations, raw=rep)
+                relations = self._read_composites(index, rep, desired.wanted(address))
+                yield Obj(
+                    address,
+                    pick(rep, FIELDS),
+                    relations,
+                    raw=rep,
+                    owned=owned(rep),
+                    protected=_builtin(index.realm, client_id, name),
+                )
 
     def _read_composites(
         self, index: Index, rep: Mapping[str, Any], want: Obj | None
     ) -> dict[str, frozenset[str]]:
         if want is None or not want.relations:
             return {}
-        refs: set[str] = set()
+        realm: set[str] = set()
+        clients: set[str] = set()
         if rep.get("composite"):
             found = index.api.get(index.path("roles-by-id", rep["id"], "composites"))
-            refs = role_refs(found, index.client_ids_by_uuid())
+            realm, clients = role_refs(found, index.client_ids_by_uuid())
         return {
-            "composites.realmRoles": frozenset(r for r in refs if "/" not in r),
-            "composites.clientRoles": frozenset(r for r in refs if "/" in r),
+            "composites.realmRoles": frozenset(realm),
+            "composites.clientRoles": frozenset(clients),
         }
 
     def create(self, index: Index, change: Change) -> None:
         client_id, name = _split(change.address)
-        body = unflatten_into({"name": name}, change.desired.fields)
+        body = marked(unflatten_into({"name": name}, change.target.fields), as_list=True)
         if client_id:
             index.api.post(index.path("clients", index.client_uuid(client_id), "roles"), body)
         else:
             index.api.post(index.path("roles"), body)
 
     def update(self, index: Index, change: Change) -> None:
+        # The live address: a rename's PUT goes to the old name, carrying the new one.
         assert change.live is not None and change.live.raw is not None
         body = unflatten_into(dict(change.live.raw), {f.name: f.new for f in change.fields})
-        index.api.put(_role_path(index, change.address), body)
+        index.api.put(_role_path(index, change.live.address), body)
+
+    def delete(self, index: Index, change: Change) -> None:
+        assert change.live is not None
+        index.api.delete(_role_path(index, change.live.address))
+
+
+def _builtin(realm: str, client_id: str, name: str) -> bool:
+    if not client_id:
+        master_only = {"admin", "create-realm"} if realm == "master" else set()
+        return name in builtin_realm_roles(realm) | master_only
+    # uma_protection: Keycloak adds it to every client with authorization services.
+    return name in BUILTIN_CLIENT_ROLES.get(client_id, ()) or name == "uma_protection"

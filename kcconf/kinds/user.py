@@ -9,7 +9,7 @@ from kcconf.builtins import default_roles_name
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
 from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, role_relations
-from kcconf.model import Address, Obj, Secret, flatten, unflatten_into
+from kcconf.model import Address, Obj, Secret, State, flatten, marked, owned, unflatten_into
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"
@@ -46,11 +46,11 @@ class UserKind:
             address = Address(self.name, spec["username"].lower())
             yield Obj(address, fields_of(spec), role_relations(spec), initial=initial)
 
-    def read(self, index: Index, wanted: Mapping[Address, Obj]) -> Iterable[Obj]:
+    def read(self, index: Index, desired: State) -> Iterable[Obj]:
         for username, rep in index.users().items():
             address = Address(self.name, username)
             relations: dict[str, frozenset[str]] = {}
-            want = wanted.get(address)
+            want = desired.wanted(address)
             if want is not None and want.relations:
                 body = index.api.get(index.path("users", rep["id"], "role-mappings"))
                 realm, clients = mapping_refs(body)
@@ -59,16 +59,25 @@ class UserKind:
                 if default not in want.relations.get("realmRoles", ()):
                     realm.discard(default)
                 relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
-            yield Obj(address, fields_of(rep), relations, raw=rep)
+            yield Obj(
+                address,
+                fields_of(rep),
+                relations,
+                raw=rep,
+                owned=owned(rep),
+                protected=_protected(index, rep),
+            )
 
     def create(self, index: Index, change: Change) -> None:
         # The admin API creates users disabled unless told; the admin console enables them.
         # A spec that declares a user without `enabled` means one who can log in.
         body = unflatten_into(
-            {"username": change.address.name, "enabled": True}, change.desired.fields
+            {"username": change.address.name, "enabled": True}, change.target.fields
         )
+        # Kept only where the user profile allows unmanaged attributes (Keycloak 24+).
+        body = marked(body, as_list=True)
         user_id = index.api.post(index.path("users"), body) or index.user_id(change.address.name)
-        _set_password(index, user_id, change.desired.initial.get(PASSWORD))
+        _set_password(index, user_id, change.target.initial.get(PASSWORD))
 
     def update(self, index: Index, change: Change) -> None:
         assert change.live is not None and change.live.raw is not None
@@ -79,7 +88,18 @@ class UserKind:
             body = unflatten_into(dict(change.live.raw), fields)
             index.api.put(index.path("users", user_id), body)
         if any(f.name == PASSWORD for f in change.fields):
-            _set_password(index, user_id, change.desired.initial.get(PASSWORD))
+            _set_password(index, user_id, change.target.initial.get(PASSWORD))
+
+    def delete(self, index: Index, change: Change) -> None:
+        assert change.live is not None and change.live.raw is not None
+        index.api.delete(index.path("users", str(change.live.raw["id"])))
+
+
+def _protected(index: Index, rep: Mapping[str, Any]) -> bool:
+    """Service-account users belong to their clients; the user kcconf acts as keeps its access."""
+    if rep.get("serviceAccountClientId"):
+        return True
+    return index.realm == index.api.auth_realm and rep["username"] == index.api.login_user
 
 
 def _set_password(index: Index, user_id: str, password: Any) -> None:

@@ -1,0 +1,29 @@
+"""Checks that can refuse a plan before anything is applied."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kcconf.changes import Action
+from kcconf.errors import KcconfError
+from kcconf.model import Limits
+from kcconf.plan import Plan
+
+
+def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
+    """Refuse a plan that deletes more of a kind than the limits allow, unless allowed."""
+    if allow:
+        return
+    deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
+    over = []
+    for kind, count in sorted(deletes.items()):
+        total = plan.live_counts.get(kind, count)
+        percent = 100 * count / total if total else 100
+        if count > limits.max_deletes or percent > limits.max_percent:
+            over.append(f"{count} of {total} {kind}s ({percent:.0f}%)")
+    if over:
+        raise KcconfError(
+            f"refusing to delete {', '.join(over)} in realm {plan.realm}: more than "
+            f"{limits.max_deletes} or {limits.max_percent}% of a kind; review the plan, then "
+            "pass --allow-deletes or raise prune.limits in the spec"
+        )
