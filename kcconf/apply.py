@@ -15,22 +15,18 @@ from kcconf.index import Index
 from kcconf.kinds import BY_NAME, relation
 from kcconf.model import State
 from kcconf.plan import Plan, make_plan
-from kcconf.safety import check_deletes
 
 Log = Callable[[str], None]
 Show = Callable[[Plan], None]
 
 
-def apply_plan(
-    index: Index, plan: Plan, desired: State, log: Log, show: Show, allow_deletes: bool = False
-) -> None:
+def apply_plan(index: Index, plan: Plan, desired: State, log: Log, show: Show) -> None:
     """Apply `plan`, then check the realm matches `desired`.
 
     A new realm is created first and the rest planned again against it, since Keycloak fills a
     new realm with built-ins (scopes, roles, clients) that the first plan could not see; `show`
     is given that second plan before it is executed.
     """
-    check_deletes(plan, desired.limits, allow_deletes)
     if not plan.realm_exists:
         realm_change = next(c for c in plan.changes if c.address.kind == "realm")
         BY_NAME["realm"].create(index, realm_change)

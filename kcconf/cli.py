@@ -5,6 +5,8 @@ Results go to stdout; progress and errors to stderr, so `kcconf plan > plan.txt`
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -16,16 +18,19 @@ import click
 from kcconf import sandbox
 from kcconf.api import Api, Credentials
 from kcconf.apply import apply_plan
+from kcconf.document import document
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
 from kcconf.index import Index
+from kcconf.markdown import render_markdown
 from kcconf.plan import Plan, make_plan
-from kcconf.render import render_plan
-from kcconf.spec import load_spec
+from kcconf.render import Paint, coloured, plain, render_plan, render_plans
+from kcconf.safety import check_deletes
+from kcconf.saved import check_current, check_specs, is_saved_plan, save
+from kcconf.saved import load as load_saved
 from kcconf.validate import validate_files
+from kcconf.workspace import SpecFile, load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-SPEC = click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
 def connection_options(func: F) -> F:
@@ -57,20 +62,6 @@ def log(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _index(opts: dict[str, Any], realm: str) -> Index:
-    if not opts["url"]:
-        raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
-    creds = Credentials(
-        url=opts["url"],
-        auth_realm=opts["auth_realm"],
-        username=opts["username"],
-        password=opts["password"],
-        client_id=opts["client_id"],
-        client_secret=opts["client_secret"],
-    )
-    return Index(Api(creds), realm)
-
-
 @click.group()
 @click.version_option(package_name="kcconf")
 def cli() -> None:
@@ -91,22 +82,59 @@ def validate(files: tuple[Path, ...]) -> None:
     log(f"{len(files)} file(s) valid")
 
 
+PATHS = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+REALM = click.option("--realm", help="Only this realm of the specs given.")
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+FORMATS = {"text", "json", "markdown"}
+
+
 @cli.command()
-@SPEC
+@PATHS
+@REALM
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan, for `kcconf apply FILE` to execute exactly.",
+)
+@QUIET
 @connection_options
-def plan(spec: Path, **opts: Any) -> None:
-    """Show what apply would change. Exit 0 in sync, 2 changes pending, 1 error."""
-    desired = load_spec(spec)
-    index = _index(opts, desired.realm)
-    result = make_plan(index, desired)
-    click.echo(render_plan(result), nl=False)
-    log(_requests(index))
-    if not result.empty:
+def plan(
+    paths: tuple[Path, ...],
+    realm: str | None,
+    fmt: str,
+    out: Path | None,
+    quiet: bool,
+    **opts: Any,
+) -> None:
+    """Show what apply would change. Exit 0 in sync, 2 changes pending, 1 error.
+
+    PATHS are spec files and directories (every *.yaml inside).
+    """
+    specs = load_all(paths, realm)
+    session = Session(opts, quiet)
+    plans = session.plan(specs)
+    click.echo(render(plans, fmt), nl=False)
+    if out is not None:
+        save(out, specs, plans)
+        session.log(f"saved the plan to {out}; apply it with: kcconf apply {out}")
+    session.log_requests()
+    if any(not p.empty for p in plans):
         sys.exit(EXIT_CHANGES)
 
 
 @cli.command()
-@SPEC
+@PATHS
+@REALM
 @connection_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for pipelines).")
 @click.option(
@@ -119,41 +147,108 @@ def plan(spec: Path, **opts: Any) -> None:
     is_flag=True,
     help="Also set the spec's passwords on users that exist already.",
 )
+@QUIET
 def apply(
-    spec: Path, reset_passwords: bool, allow_deletes: bool, auto_approve: bool, **opts: Any
+    paths: tuple[Path, ...],
+    realm: str | None,
+    reset_passwords: bool,
+    allow_deletes: bool,
+    auto_approve: bool,
+    quiet: bool,
+    **opts: Any,
 ) -> None:
-    """Make the realm match the spec, then check that it does."""
-    desired = load_spec(spec)
-    index = _index(opts, desired.realm)
-    first = make_plan(index, desired, reset_passwords=reset_passwords)
-    click.echo(render_plan(first), nl=False)
-    if not first.empty:
+    """Make the realms match their specs, then check that they do.
+
+    PATHS are spec files and directories, or one saved plan (kcconf plan --out), which is
+    applied exactly or refused if the specs or the realm changed since it was made.
+    """
+    saved = load_saved(paths[0]) if len(paths) == 1 and is_saved_plan(paths[0]) else None
+    if saved is not None:
+        check_specs(saved)
+        paths, auto_approve = tuple(saved.spec_paths), True  # reviewed when it was made
+    specs = load_all(paths, realm)
+    session = Session(opts, quiet)
+    plans = session.plan(specs, reset_passwords)
+    if saved is not None:
+        check_current(saved, plans)
+    click.echo(render_plans(plans, paint()), nl=False)
+    if any(not p.empty for p in plans):
+        for spec, planned in zip(specs, plans, strict=True):
+            check_deletes(planned, spec.desired.limits, allow_deletes)
         if not auto_approve:
-            confirm(desired.realm)
+            confirm(", ".join(p.realm for p in plans if not p.empty))
+        for spec, planned in zip(specs, plans, strict=True):
+            session.apply(spec, planned)
+    session.log_requests()
+
+
+def render(plans: list[Plan], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(document(plans), indent=2, default=str) + "\n"
+    if fmt == "markdown":
+        return render_markdown(plans)
+    return render_plans(plans, paint())
+
+
+def paint() -> Paint:
+    """Colour only for a person at a terminal, and never when NO_COLOR is set."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return coloured
+    return plain
+
+
+class Session:
+    """One login to Keycloak for every realm a command handles, and its progress log."""
+
+    def __init__(self, opts: dict[str, Any], quiet: bool) -> None:
+        if not opts["url"]:
+            raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
+        self.quiet = quiet
+        self.api = Api(
+            Credentials(
+                url=opts["url"],
+                auth_realm=opts["auth_realm"],
+                username=opts["username"],
+                password=opts["password"],
+                client_id=opts["client_id"],
+                client_secret=opts["client_secret"],
+            )
+        )
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            log(message)
+
+    def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
+        return [
+            make_plan(Index(self.api, s.realm), s.desired, reset_passwords, self.log) for s in specs
+        ]
+
+    def apply(self, spec: SpecFile, planned: Plan) -> None:
+        if planned.empty:
+            return
 
         def show(replanned: Plan) -> None:
-            click.echo(f"Created realm {desired.realm}; its contents, planned against it:")
+            click.echo(f"Created realm {spec.realm}; its contents, planned against it:")
             click.echo(render_plan(replanned), nl=False)
 
-        apply_plan(index, first, desired, log, show, allow_deletes)
-        click.echo(f"Applied: realm {desired.realm} now matches the spec.")
-    log(_requests(index))
+        apply_plan(Index(self.api, spec.realm), planned, spec.desired, self.log, show)
+        click.echo(f"Applied: realm {spec.realm} now matches the spec.")
+
+    def log_requests(self) -> None:
+        counts = ", ".join(f"{m} {n}" for m, n in sorted(self.api.counts.items()))
+        self.log(f"admin API requests: {counts or 'none'}")
 
 
-def confirm(realm: str) -> None:
+def confirm(realms: str) -> None:
     """Ask on a terminal; without one, refuse rather than hang or apply unreviewed."""
     if not sys.stdin.isatty():
         raise KcconfError(
             "not applying: no terminal to confirm on; review the plan and pass --auto-approve"
         )
-    answer = click.prompt(f"Apply these changes to realm {realm}? Type yes to apply", default="")
+    answer = click.prompt(f"Apply these changes to realm {realms}? Type yes to apply", default="")
     if answer.strip() != "yes":
         raise KcconfError("not applied: the plan was not approved")
-
-
-def _requests(index: Index) -> str:
-    counts = ", ".join(f"{m} {n}" for m, n in sorted(index.api.counts.items()))
-    return f"admin API requests: {counts or 'none'}"
 
 
 @cli.group("sandbox")

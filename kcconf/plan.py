@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from kcconf.changes import Action, Change
@@ -12,6 +12,8 @@ from kcconf.errors import KcconfError
 from kcconf.index import Index
 from kcconf.kinds import KINDS
 from kcconf.model import Address, State, relation_target
+
+Progress = Callable[[str], None] | None
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,14 @@ class Plan:
         return not self.changes
 
 
-def read_live(index: Index, desired: State) -> State:
+def read_live(index: Index, desired: State, progress: Progress = None) -> State:
     """What Keycloak has, in the same shape as the spec; relations only where the spec has them
     (so a plan costs list reads plus one read per object whose relations are managed)."""
     live = State(desired.realm)
     for kind in KINDS:
+        if progress is not None:
+            what = "its settings" if kind.name == "realm" else f"{kind.name}s"
+            progress(f"realm {desired.realm}: reading {what}")
         found = list(kind.read(index, desired))
         if kind.name == "realm" and not found:
             return State(desired.realm, exists=False)
@@ -49,8 +54,10 @@ def read_live(index: Index, desired: State) -> State:
     return live
 
 
-def make_plan(index: Index, desired: State, reset_passwords: bool = False) -> Plan:
-    live = read_live(index, desired)
+def make_plan(
+    index: Index, desired: State, reset_passwords: bool = False, progress: Progress = None
+) -> Plan:
+    live = read_live(index, desired, progress)
     if live.exists:
         check_references(index, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)

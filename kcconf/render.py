@@ -1,10 +1,16 @@
-"""The plan as text for people: one block per object, `old -> new` per field, no UUIDs."""
+"""The plan as text for people: one block per object, `old -> new` per field, no UUIDs.
+
+Colour (green add, yellow change, red delete) only when asked, i.e. on a terminal without
+NO_COLOR; the words carry the meaning on their own.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import click
 
 from kcconf.changes import Action, Change, FieldChange
 from kcconf.kinds import relation
@@ -12,17 +18,40 @@ from kcconf.model import KIND_ORDER
 from kcconf.plan import Plan, rename_hints
 
 INDENT = "    "
+COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
+Paint = Callable[[str, Action], str]
 
 
-def render_plan(plan: Plan) -> str:
+def plain(text: str, _action: Action) -> str:
+    return text
+
+
+def coloured(text: str, action: Action) -> str:
+    return click.style(text, fg=COLOURS[action])
+
+
+def render_plans(plans: Sequence[Plan], paint: Paint = plain) -> str:
+    """Every realm's plan; with several realms, each under a heading and a total at the end."""
+    if len(plans) == 1:
+        return render_plan(plans[0], paint)
+    blocks = [f"Realm {p.realm}:\n{render_plan(p, paint)}" for p in plans]
+    return "\n".join(blocks) + "\n" + total(plans) + "\n"
+
+
+def render_plan(plan: Plan, paint: Paint = plain) -> str:
     lines: list[str] = []
     for change in plan.changes:
-        lines.extend(change_lines(change))
+        lines.extend(change_lines(change, paint))
     lines.extend(f"note: {hint}" for hint in rename_hints(plan))
     lines.append(summary(plan))
     if plan.unmanaged:
         lines.append(f"Unmanaged, left alone: {counted(plan.unmanaged)}.")
     return "\n".join(lines) + "\n"
+
+
+def total(plans: Sequence[Plan]) -> str:
+    add, upd, delete = (sum(p.count(a) for p in plans) for a in Action)
+    return f"Total: {add} to add, {upd} to change, {delete} to delete in {len(plans)} realms."
 
 
 def counted(counts: Mapping[str, int]) -> str:
@@ -38,9 +67,9 @@ def summary(plan: Plan) -> str:
     return f"Plan: {add} to add, {upd} to change, {delete} to delete."
 
 
-def change_lines(change: Change) -> list[str]:
+def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     renamed = f" (renamed from {change.renamed_from})" if change.renamed_from else ""
-    lines = [f"{change.action.value} {change.address}{renamed}"]
+    lines = [paint(f"{change.action.value} {change.address}{renamed}", change.action)]
     lines.extend(INDENT + field_line(f, change.action) for f in change.fields)
     lines.extend(INDENT + line for line in relation_lines(change))
     return lines
@@ -69,4 +98,4 @@ def relation_lines(change: Change) -> Iterable[str]:
 def value(v: Any) -> str:
     if v is None:
         return "(unset)"
-    return json.dumps(v, ensure_ascii=False)
+    return json.dumps(v, ensure_ascii=False, default=str)

@@ -301,7 +301,7 @@ def test_bad_credentials_are_a_one_line_error(
     spec.write_text(realm_spec(realm))
     planned = kcconf("plan", str(spec))
     assert planned.code == 1
-    assert planned.err.startswith("error: cannot log in to Keycloak at ")
+    assert planned.err.splitlines()[-1].startswith("error: cannot log in to Keycloak at ")
     assert "Traceback" not in planned.err
 
 

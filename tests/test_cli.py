@@ -115,10 +115,10 @@ def test_validate_counts_problems_over_all_files() -> None:
         ),
         (
             ("plan",),
-            "Usage: kcconf plan [OPTIONS] SPEC\n"
+            "Usage: kcconf plan [OPTIONS] PATHS...\n"
             "Try 'kcconf plan --help' for help.\n"
             "\n"
-            "Error: Missing argument 'SPEC'.\n",
+            "Error: Missing argument 'PATHS...'.\n",
         ),
         (
             ("frobnicate",),

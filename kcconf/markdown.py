@@ -1,0 +1,60 @@
+"""The plan as a pull-request comment: a summary table, deletions called out before anything
+else, then one collapsible section per realm holding the text plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kcconf.changes import Action
+from kcconf.plan import Plan
+from kcconf.render import render_plan, total
+
+HEADER = "### kcconf plan"
+
+
+def render_markdown(plans: Sequence[Plan]) -> str:
+    parts = [HEADER, "", _table(plans), ""]
+    deletions = _deletions(plans)
+    if deletions:
+        parts += [
+            "**Deletions** (these objects will be removed from Keycloak):",
+            "",
+            *deletions,
+            "",
+        ]
+    for plan in plans:
+        parts += _section(plan)
+    return "\n".join(parts)
+
+
+def _table(plans: Sequence[Plan]) -> str:
+    rows = ["| realm | add | change | delete |", "|---|---:|---:|---:|"]
+    for p in plans:
+        counts = (p.count(Action.CREATE), p.count(Action.UPDATE), p.count(Action.DELETE))
+        rows.append(f"| `{p.realm}` | {counts[0]} | {counts[1]} | {counts[2]} |")
+    if len(plans) > 1:
+        rows.append(f"\n{total(plans)}")
+    return "\n".join(rows)
+
+
+def _deletions(plans: Sequence[Plan]) -> list[str]:
+    return [
+        f"- :warning: `{c.address}` in realm `{p.realm}`"
+        for p in plans
+        for c in p.changes
+        if c.action is Action.DELETE
+    ]
+
+
+def _section(plan: Plan) -> list[str]:
+    status = "no changes" if plan.empty else f"{len(plan.changes)} object(s) change"
+    return [
+        f"<details><summary>Realm <code>{plan.realm}</code>: {status}</summary>",
+        "",
+        "```diff",
+        render_plan(plan).rstrip("\n"),
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
