@@ -22,6 +22,7 @@ from kcconf.document import document
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
 from kcconf.index import Index
 from kcconf.markdown import render_markdown
+from kcconf.model import redact
 from kcconf.plan import Plan, make_plan
 from kcconf.render import Paint, coloured, plain, render_plan, render_plans
 from kcconf.safety import check_deletes
@@ -59,7 +60,12 @@ def connection_options(func: F) -> F:
 
 
 def log(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(redact(message), err=True)
+
+
+def emit(text: str) -> None:
+    """Results to stdout; secrets are kept out by construction, and scrubbed again here."""
+    click.echo(redact(text), nl=False)
 
 
 @click.group()
@@ -123,7 +129,7 @@ def plan(
     specs = load_all(paths, realm)
     session = Session(opts, quiet)
     plans = session.plan(specs)
-    click.echo(render(plans, fmt), nl=False)
+    emit(render(plans, fmt))
     if out is not None:
         save(out, specs, plans)
         session.log(f"saved the plan to {out}; apply it with: kcconf apply {out}")
@@ -171,7 +177,7 @@ def apply(
     plans = session.plan(specs, reset_passwords)
     if saved is not None:
         check_current(saved, plans)
-    click.echo(render_plans(plans, paint()), nl=False)
+    emit(render_plans(plans, paint()))
     if any(not p.empty for p in plans):
         for spec, planned in zip(specs, plans, strict=True):
             check_deletes(planned, spec.desired.limits, allow_deletes)
@@ -229,11 +235,11 @@ class Session:
             return
 
         def show(replanned: Plan) -> None:
-            click.echo(f"Created realm {spec.realm}; its contents, planned against it:")
-            click.echo(render_plan(replanned), nl=False)
+            emit(f"Created realm {spec.realm}; its contents, planned against it:\n")
+            emit(render_plan(replanned))
 
         apply_plan(Index(self.api, spec.realm), planned, spec.desired, self.log, show)
-        click.echo(f"Applied: realm {spec.realm} now matches the spec.")
+        emit(f"Applied: realm {spec.realm} now matches the spec.\n")
 
     def log_requests(self) -> None:
         counts = ", ".join(f"{m} {n}" for m, n in sorted(self.api.counts.items()))
@@ -318,6 +324,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception:
         log("kcconf hit an internal error (a bug). Please report it with this output,")
         log("the kcconf and Keycloak versions, and the command you ran (secrets are not shown):")
-        log(traceback.format_exc(limit=-8))
+        log(traceback.format_exc(limit=-8))  # log() scrubs any secret from it
         sys.exit(EXIT_BUG)
     sys.exit(EXIT_OK)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 # The kinds, in the order apply creates and updates them: what others refer to comes first.
 KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "user")
@@ -19,12 +19,19 @@ MARKER_VALUE = "true"
 
 
 class Secret:
-    """A value that must never be shown: its str and repr are '(sensitive)'."""
+    """A value that must never be shown: its str and repr are '(sensitive)'.
+
+    Every value is also remembered, so `redact` can scrub it from any text kcconf prints
+    (Keycloak's error messages, a bug report's traceback) as a second line of defence.
+    """
 
     __slots__ = ("_value",)
+    _known: ClassVar[set[str]] = set()
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if len(value) >= 4:  # scrubbing shorter strings would mangle ordinary words
+            Secret._known.add(value)
 
     def reveal(self) -> str:
         return self._value
@@ -39,6 +46,13 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+def redact(text: str) -> str:
+    """`text` with every secret kcconf has seen replaced by '(sensitive)'."""
+    for value in sorted(Secret._known, key=len, reverse=True):
+        text = text.replace(value, "(sensitive)")
+    return text
 
 
 @dataclass(frozen=True, order=True)

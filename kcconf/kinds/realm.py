@@ -40,6 +40,12 @@ class RealmKind:
         settings = {k: v for k, v in spec.items() if k != "name" and k not in SCOPE_LISTS}
         if isinstance(settings.get("attributes"), Mapping):
             settings["attributes"] = {k: text(v) for k, v in settings["attributes"].items()}
+        smtp = settings.get("smtpServer")
+        if isinstance(smtp, Mapping) and isinstance(smtp.get("password"), Mapping):
+            password = ctx.secret(("realm", "smtpServer", "password"), smtp["password"])
+            settings["smtpServer"] = {k: v for k, v in smtp.items() if k != "password"}
+            if password is not None:
+                settings["smtpServer"]["password"] = password
         maps = frozenset(k for k, v in settings.items() if isinstance(v, Mapping))
         relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
         yield Obj(Address(self.name, ctx.realm), flatten(settings, maps), relations)
