@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,11 @@ class Run:
     err: str
 
 
+# Every secret value a test plants (client secrets, passwords, SMTP passwords) starts with this,
+# and every kcconf run of the suite fails its test if the word shows up in what kcconf printed.
+CANARY = "canary-"
+
+
 def run_cli(*args: str) -> Run:
     """kcconf ARGS in this process, with its exit code, stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
@@ -28,7 +34,14 @@ def run_cli(*args: str) -> Run:
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+    run = Run(code, out.getvalue(), err.getvalue())
+    assert_no_canary(f"kcconf {' '.join(args)}", run.out + run.err)
+    return run
+
+
+def assert_no_canary(what: str, text: str) -> None:
+    """A planted secret value never appears in anything kcconf prints or writes."""
+    assert CANARY not in text, f"a secret leaked into the output of {what}:\n{text}"
 
 
 def requests_of(err: str) -> dict[str, int]:
@@ -44,3 +57,13 @@ def requests_of(err: str) -> dict[str, int]:
 def realm_spec(realm: str, body: str = "") -> str:
     """A spec for `realm` with the given YAML after the realm block."""
     return f"realm:\n  name: {realm}\n  enabled: true\n{body}"
+
+
+def assert_in_sync(kcconf: Callable[..., Run], spec: Path) -> None:
+    """The closing check of an apply test: no changes planned, and apply writes nothing."""
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 0, planned.out + planned.err
+    assert planned.out.startswith("No changes: realm "), planned.out
+    again = kcconf("apply", "--auto-approve", str(spec))
+    assert again.code == 0, again.err
+    assert set(requests_of(again.err)) == {"GET"}, again.err

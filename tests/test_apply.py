@@ -72,8 +72,8 @@ def assert_in_sync(kcconf: Kcconf, spec: Path) -> None:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    monkeypatch.setenv("BACKEND_SECRET", "backend-secret-1")
-    monkeypatch.setenv("BOB_PASSWORD", "bob-password-1")
+    monkeypatch.setenv("BACKEND_SECRET", "canary-backend-secret-1")
+    monkeypatch.setenv("BOB_PASSWORD", "canary-bob-password-1")
     return monkeypatch
 
 
@@ -94,13 +94,13 @@ def test_every_kind_is_created_as_written(
     assert defaults == {"basic", "roles", "profile", "audit"}
     backend = index.clients()["backend"]
     assert api.get(index.path("clients", backend["id"], "client-secret"))["value"] == (
-        "backend-secret-1"
+        "canary-backend-secret-1"
     )
     assert sorted(backend["redirectUris"]) == ["https://a.example.com/*", "https://b.example.com/*"]
     assert sorted(backend["defaultClientScopes"]) == ["audit", "basic"]
     composites = api.get(index.path("roles", "auditor", "composites"))
     assert {r["name"] for r in composites} == {"offline_access", "reader", "view-events"}
-    token = password_grant(index.api.url, realm, "admin-cli", "bob", "bob-password-1")
+    token = password_grant(index.api.url, realm, "admin-cli", "bob", "canary-bob-password-1")
     assert token.status == 200, token.body
     assert_in_sync(kcconf, spec)
 
@@ -208,7 +208,7 @@ def test_a_changed_secret_is_planned_without_showing_it(
     created = kcconf("apply", "--auto-approve", str(spec))
     assert created.code == 0
     assert "    secret: (sensitive)\n" in created.out
-    env.setenv("BACKEND_SECRET", "backend-secret-2")
+    env.setenv("BACKEND_SECRET", "canary-backend-secret-2")
     planned = kcconf("plan", str(spec))
     assert planned.out == "~ client svc\n    secret: (sensitive) changed\n" + (
         "Plan: 0 to add, 1 to change, 0 to delete.\n"
@@ -218,7 +218,7 @@ def test_a_changed_secret_is_planned_without_showing_it(
         assert "backend-secret" not in run.out + run.err
     uuid = index.clients()["svc"]["id"]
     assert index.api.get(index.path("clients", uuid, "client-secret"))["value"] == (
-        "backend-secret-2"
+        "canary-backend-secret-2"
     )
     assert_in_sync(kcconf, spec)
 
@@ -237,13 +237,13 @@ def test_passwords_are_set_at_creation_and_reset_only_when_asked(
         )
     )
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
-    env.setenv("BOB_PASSWORD", "bob-password-2")
+    env.setenv("BOB_PASSWORD", "canary-bob-password-2")
     assert_in_sync(kcconf, spec)  # a password is not compared: it cannot be read back
-    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-1").status == 200
+    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-1").status == 200
     reset = kcconf("apply", "--auto-approve", "--reset-passwords", str(spec))
     assert reset.code == 0
     assert "~ user bob\n    password: (sensitive) changed\n" in reset.out
-    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "bob-password-2").status == 200
+    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-2").status == 200
 
 
 def test_user_attributes_are_merged_key_by_key(
@@ -327,7 +327,7 @@ def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
         env.delenv(key)
     env.setenv("KCCONF_AUTH_REALM", realm)
     env.setenv("KCCONF_CLIENT_ID", "kcconf-bot")
-    env.setenv("KCCONF_CLIENT_SECRET", "backend-secret-1")
+    env.setenv("KCCONF_CLIENT_SECRET", "canary-backend-secret-1")
     spec.write_text(realm_spec(realm, bot + "    description: Runs kcconf\n"))
     planned = kcconf("plan", str(spec))
     assert planned.code == 2, planned.err

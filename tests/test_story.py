@@ -18,7 +18,7 @@ from tests.conftest import Target
 from tests.helpers import ROOT, Run, requests_of
 
 CLIENT = "our-public-client"
-PASSWORDS = {"MODERATOR_PASSWORD": "moderator-pw-1", "ALICE_PASSWORD": "alice-pw-1"}
+PASSWORDS = {"MODERATOR_PASSWORD": "canary-moderator-pw-1", "ALICE_PASSWORD": "canary-alice-pw-1"}
 
 # The answer to the moderator's exchange in the "before" shape, measured per version
 # (../shared/KEYCLOAK.md section 0). A server that answers otherwise must fail this test loudly.
