@@ -80,7 +80,20 @@ def field_line(change: FieldChange, action: Action) -> str:
         return f"{change.name}: (sensitive)" + ("" if action is Action.CREATE else " changed")
     if action is Action.CREATE:
         return f"{change.name}: {value(change.new)}"
+    if isinstance(change.new, list) and isinstance(change.old, list | None):
+        return f"{change.name}: {list_diff(change.old or [], change.new)}"
     return f"{change.name}: {value(change.old)} -> {value(change.new)}"
+
+
+def list_diff(old: list[Any], new: list[Any]) -> str:
+    """Lists as the items removed and added, like relations: `- a, + b`."""
+
+    def item(v: Any) -> str:
+        return v if isinstance(v, str) else value(v)
+
+    removed = [f"- {item(v)}" for v in old if v not in new]
+    added = [f"+ {item(v)}" for v in new if v not in old]
+    return ", ".join(removed + added) or "(reordered)"
 
 
 def relation_lines(change: Change) -> Iterable[str]:

@@ -56,7 +56,7 @@ def test_the_text_plan(kcconf: Kcconf, changed: Path) -> None:
         "- client drop-me\n"
         "~ client change-me\n"
         '    description: "Old words" -> "New words"\n'
-        '    redirectUris: [] -> ["https://app.example.com/*"]\n'
+        "    redirectUris: + https://app.example.com/*\n"
         "+ client new-one\n"
         "    publicClient: true\n"
         "note: client drop-me is deleted and new-one created: if that is a rename, write "
@@ -106,7 +106,7 @@ def test_the_markdown_plan(kcconf: Kcconf, changed: Path, realm: str) -> None:
         "- client drop-me\n"
         "~ client change-me\n"
         '    description: "Old words" -> "New words"\n'
-        '    redirectUris: [] -> ["https://app.example.com/*"]\n'
+        "    redirectUris: + https://app.example.com/*\n"
         "+ client new-one\n"
         "    publicClient: true\n"
         "note: client drop-me is deleted and new-one created: if that is a rename, write "

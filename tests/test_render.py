@@ -201,3 +201,15 @@ def test_a_live_client_secret_never_appears_in_a_changes_repr() -> None:
     (change,) = compare(desired, live)
     assert change.fields == (FieldChange("description", "Old", "New"),)
     assert "s3cr3t-value" not in repr(change)
+
+
+def test_changed_lists_show_the_items_removed_and_added() -> None:
+    from kcconf.changes import FieldChange
+    from kcconf.render import field_line
+
+    change = FieldChange(
+        "redirectUris", ["https://a/*", "https://b/*"], ["https://b/*", "https://c/*"]
+    )
+    assert field_line(change, Action.UPDATE) == "redirectUris: - https://a/*, + https://c/*"
+    assert field_line(FieldChange("webOrigins", None, ["+"]), Action.UPDATE) == "webOrigins: + +"
+    assert field_line(FieldChange("x", [1, 2], [2, 1]), Action.UPDATE) == "x: (reordered)"
