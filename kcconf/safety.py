@@ -20,7 +20,7 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
         total = plan.live_counts.get(kind, count)
         percent = 100 * count / total if total else 100
         if count > limits.max_deletes or percent > limits.max_percent:
-            over.append(f"{count} of {total} {kind}s ({percent:.0f}%)")
+            over.append(f"{count} of {total} {kind}s ({percent:.3g}%)")
     if over:
         raise KcconfError(
             f"refusing to delete {', '.join(over)} in realm {plan.realm}: more than "

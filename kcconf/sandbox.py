@@ -7,6 +7,7 @@ into a cache. Each server runs `start-dev` with an in-memory database, so stoppi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -130,6 +131,19 @@ def _installed_jdks() -> dict[int, Path]:
     return jdks
 
 
+def _variant(dist: Path, features: str) -> Path:
+    """A copy of the distribution for other features: start-dev rebuilds the distribution's
+    files when its build options change, which must not happen under a running server."""
+    tag = hashlib.sha256(features.encode()).hexdigest()[:10]
+    target = dist.parent / "variants" / tag / dist.name
+    if not target.exists():
+        tmp = target.parent / f".{dist.name}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(dist, tmp, symlinks=True)
+        tmp.rename(target)
+    return target
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -161,9 +175,16 @@ def _jdk_major(home: Path) -> int:
     return 0
 
 
-def start(version: str = DEFAULT_VERSION, log_dir: Path | None = None) -> Server:
-    """Start a server on free loopback ports and return once it answers."""
+def start(
+    version: str = DEFAULT_VERSION, log_dir: Path | None = None, features: str = FEATURES
+) -> Server:
+    """Start a server on free loopback ports and return once it answers.
+
+    `features` is Keycloak's --features value; "" starts it with none beyond the defaults.
+    """
     dist = distribution(version)
+    if features != FEATURES:
+        dist = _variant(dist, features)
     port, management = free_port(), free_port()
     log_dir = log_dir or cache_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -174,8 +195,9 @@ def start(version: str = DEFAULT_VERSION, log_dir: Path | None = None) -> Server
         "--db=dev-mem",
         "--http-host=127.0.0.1",
         f"--http-port={port}",
-        f"--features={FEATURES}",
     ]
+    if features:
+        cmd.append(f"--features={features}")
     if _version_tuple(version) >= (25,):
         cmd.append(f"--http-management-port={management}")
     with log.open("wb") as out:

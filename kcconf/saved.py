@@ -74,7 +74,12 @@ def check_specs(saved: Saved) -> None:
 
 def check_current(saved: Saved, plans: Sequence[Plan]) -> None:
     """Refuse when touched live objects changed, or the plan now differs, naming what changed."""
-    then: Mapping[str, Mapping[str, str | None]] = saved.data["saved"]["fingerprints"]
+    selected = {p.realm for p in plans}  # `--realm` may apply one realm of a saved plan
+    then: Mapping[str, Mapping[str, str | None]] = {
+        realm: prints
+        for realm, prints in saved.data["saved"]["fingerprints"].items()
+        if realm in selected
+    }
     moved = [
         f"{address} in realm {p.realm}"
         for p in plans
@@ -92,7 +97,7 @@ def check_current(saved: Saved, plans: Sequence[Plan]) -> None:
             f"not applying the saved plan: changed in Keycloak since it was made: "
             f"{', '.join(sorted(set(moved)))}; make a new plan"
         )
-    if _comparable(document(plans)) != _comparable(saved.data):
+    if _comparable(document(plans)) != _comparable(saved.data, selected):
         raise KcconfError("not applying the saved plan: the plan made now differs from it")
 
 
@@ -100,8 +105,12 @@ def _all_prints(plans: Sequence[Plan]) -> dict[str, dict[str, str | None]]:
     return {p.realm: fingerprints(p) for p in plans}
 
 
-def _comparable(doc: Mapping[str, Any]) -> Any:
-    realms = [{k: v for k, v in r.items() if k != "unmanaged"} for r in doc["realms"]]
+def _comparable(doc: Mapping[str, Any], only: set[str] | None = None) -> Any:
+    realms = [
+        {k: v for k, v in r.items() if k != "unmanaged"}
+        for r in doc["realms"]
+        if only is None or r["realm"] in only
+    ]
     return json.loads(json.dumps(realms, default=str))
 
 

@@ -30,9 +30,14 @@ def spec_paths(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES))
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
         else:
             found.append(path)
+    # A file named twice (`realms/ realms/a.yaml`) is one spec, not a duplicate realm.
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    found = list(unique.values())
     if not found:
         raise KcconfError(f"no spec files (*.yaml, *.yml) in {', '.join(map(str, paths))}")
     return found
