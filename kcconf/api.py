@@ -72,6 +72,7 @@ class Api:
         self.login_user = (creds.username or f"service-account-{creds.client_id}").lower()
         self.url = creds.url.rstrip("/")
         self.counts: Counter[str] = Counter()
+        self._info: dict[str, Any] | None = None
 
     @property
     def writes(self) -> int:
@@ -94,8 +95,11 @@ class Api:
         self._call("DELETE", path, body, {})
 
     def server_info(self) -> dict[str, Any]:
-        info = self._call("GET", "../serverinfo", None, {}).json()
-        return info if isinstance(info, dict) else {}
+        """The server's version and features, read once per connection."""
+        if self._info is None:
+            info = self._call("GET", "../serverinfo", None, {}).json()
+            self._info = info if isinstance(info, dict) else {}
+        return self._info
 
     def _call(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Response:
         full = f"admin/realms/{path}".rstrip("/")

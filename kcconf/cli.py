@@ -18,17 +18,21 @@ import click
 from kcconf import sandbox
 from kcconf.api import Api, Credentials
 from kcconf.apply import apply_plan
+from kcconf.checks import summary as check_summary
 from kcconf.document import document
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
 from kcconf.index import Index
+from kcconf.lint import lint_files
 from kcconf.markdown import render_markdown
 from kcconf.model import redact
 from kcconf.plan import Plan, make_plan
+from kcconf.preview import preview, render_preview
 from kcconf.render import Paint, coloured, plain, render_plan, render_plans
 from kcconf.safety import check_deletes
 from kcconf.saved import check_current, check_specs, is_saved_plan, save
 from kcconf.saved import load as load_saved
 from kcconf.validate import validate_files
+from kcconf.verify import run_checks
 from kcconf.workspace import SpecFile, load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,6 +133,8 @@ def plan(
     specs = load_all(paths, realm)
     session = Session(opts, quiet)
     plans = session.plan(specs)
+    for warning in (w for p in plans for w in p.warnings):
+        log(warning)
     emit(render(plans, fmt))
     if out is not None:
         save(out, specs, plans)
@@ -185,7 +191,28 @@ def apply(
             confirm(", ".join(p.realm for p in plans if not p.empty))
         for spec, planned in zip(specs, plans, strict=True):
             session.apply(spec, planned)
+    checked = [session.check(spec) for spec in specs]
     session.log_requests()
+    if not all(checked):
+        raise KcconfError("applied, but some of the spec's token or impersonation checks fail")
+
+
+@cli.command()
+@PATHS
+@REALM
+@QUIET
+@connection_options
+def check(paths: tuple[Path, ...], realm: str | None, quiet: bool, **opts: Any) -> None:
+    """Check the live realms against their specs' token and impersonation assertions.
+
+    Exit 0 when every check passes (or cannot be judged), 1 when one fails.
+    """
+    specs = load_all(paths, realm)
+    session = Session(opts, quiet)
+    checked = [session.check(spec) for spec in specs]
+    session.log_requests()
+    if not all(checked):
+        raise KcconfError("some checks failed")
 
 
 def render(plans: list[Plan], fmt: str) -> str:
@@ -241,6 +268,14 @@ class Session:
         apply_plan(Index(self.api, spec.realm), planned, spec.desired, self.log, show)
         emit(f"Applied: realm {spec.realm} now matches the spec.\n")
 
+    def check(self, spec: SpecFile) -> bool:
+        """Run the spec's assertions; print each result; True when none failed."""
+        if not spec.desired.assertions:
+            return True
+        results = run_checks(Index(self.api, spec.realm), spec.desired)
+        emit("".join(f"{r}\n" for r in results) + f"{check_summary(results)}\n")
+        return all(r.passed is not False for r in results)
+
     def log_requests(self) -> None:
         counts = ", ".join(f"{m} {n}" for m, n in sorted(self.api.counts.items()))
         self.log(f"admin API requests: {counts or 'none'}")
@@ -255,6 +290,42 @@ def confirm(realms: str) -> None:
     answer = click.prompt(f"Apply these changes to realm {realms}? Type yes to apply", default="")
     if answer.strip() != "yes":
         raise KcconfError("not applied: the plan was not approved")
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--show-silenced", is_flag=True, help="Also list findings silenced with a reason.")
+def lint(files: tuple[Path, ...], show_silenced: bool) -> None:
+    """Flag risky realm shapes offline, each with a rule id and a one-line fix.
+
+    Exit 1 when a finding is an error (warnings alone exit 0). Silence one on its object with
+    a comment: # kcconf-lint: ignore KC006 -- the reason.
+    """
+    findings = lint_files(list(files), show_silenced=show_silenced)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = [f for f in findings if f.severity == "error" and f.silenced_reason is None]
+    log(f"{len(findings)} finding(s), {len(errors)} error(s) in {len(files)} file(s)")
+    if errors:
+        sys.exit(EXIT_ERROR)
+
+
+@cli.command()
+@click.option("--realm", required=True, help="The realm.")
+@click.option("--client", "client_name", required=True, help="The client's clientId.")
+@click.option("--user", "user_name", required=True, help="The user's username.")
+@click.option("--scope", default="", help='Extra scopes, space separated: "openid email".')
+@click.option("--audience", default="", help="A clientId to mint the token for (Keycloak 26.2+).")
+@connection_options
+def token(
+    realm: str, client_name: str, user_name: str, scope: str, audience: str, **opts: Any
+) -> None:
+    """Print the access token Keycloak would issue to USER through CLIENT, roles first."""
+    session = Session(opts, quiet=True)
+    index = Index(session.api, realm)
+    emit(render_preview(preview(index, client_name, user_name, scope, audience)))
 
 
 @cli.group("sandbox")

@@ -43,6 +43,7 @@ def realm_document(plan: Plan) -> dict[str, Any]:
         "summary": summary([plan]),
         "changes": [change_document(c) for c in plan.changes],
         "notes": rename_hints(plan),
+        "warnings": list(plan.warnings),
         "unmanaged": dict(sorted(plan.unmanaged.items())),
     }
 

@@ -1,4 +1,5 @@
-"""Looks up Keycloak's ids for natural keys (clientId, scope name, role name, username).
+"""Looks up Keycloak's ids for natural keys (clientId, scope name, role name, username, group
+path).
 
 Specs and plans never hold UUIDs; they are resolved here, from list reads cached per realm.
 A name that misses the cache is fetched once more, since apply may have just created it.
@@ -21,7 +22,7 @@ class Index:
         self.api = api
         self.realm = realm
         self.base = seg(realm)
-        # Collections by name ("clients", "client-scopes", "users", "roles:" + clientId).
+        # Collections by name ("clients", "client-scopes", "users", "groups", "roles:" + clientId).
         self._cache: dict[str, dict[str, Rep]] = {}
 
     def path(self, *parts: str) -> str:
@@ -48,9 +49,28 @@ class Index:
             return {s["name"]: s for s in self.api.get(self.path("client-scopes"))}
         if name == "users":
             return {u["username"]: u for u in self.paged("users", briefRepresentation="false")}
+        if name == "groups":
+            return {g["path"]: g for g in self._group_tree()}
         client_id = name.removeprefix("roles:")
         path = f"clients/{self.client_uuid(client_id)}/roles" if client_id else "roles"
         return {r["name"]: r for r in self.paged(path, briefRepresentation="false")}
+
+    def _group_tree(self) -> list[Rep]:
+        """Every group, level by level (parents first). Since Keycloak 23 a group list leaves
+        `subGroups` empty: the tree is walked through `children`, whose default page is 10."""
+        found: list[Rep] = []
+        level = self.paged("groups", briefRepresentation="false")
+        while level:
+            found.extend(level)
+            level = [
+                child
+                for group in level
+                if group.get("subGroupCount")
+                for child in self.paged(
+                    f"groups/{group['id']}/children", briefRepresentation="false"
+                )
+            ]
+        return found
 
     def _find(self, name: str, key: str) -> Rep | None:
         """The item, read again once if missing: apply may just have created it."""
@@ -84,6 +104,13 @@ class Index:
 
     def user_id(self, username: str) -> str:
         return self._id("users", username, "user")
+
+    def groups(self) -> dict[str, Rep]:
+        """Every group by path (`/staff/moderators`), parents before children, with attributes."""
+        return self._collection("groups")
+
+    def group_id(self, path: str) -> str:
+        return self._id("groups", path, "group")
 
     def roles(self, client_id: str = "") -> dict[str, Rep]:
         """Realm roles (client_id "") or one client's roles, by name, with descriptions."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 # The kinds, in the order apply creates and updates them: what others refer to comes first.
-KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "user")
+KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "group", "user")
 
 # Objects kcconf creates carry this attribute, so a prune can be limited to them.
 MARKER = "kcconf.managed"
@@ -108,6 +108,9 @@ class State:
     exists: bool = True
     prune: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    # What the realm's tokens must carry and who must be able to impersonate (spec `tokens`,
+    # `impersonation`), checked after apply and by `kcconf check`.
+    assertions: Mapping[str, Any] = field(default_factory=dict)
     # Containers whose members the spec lists in full, e.g. {"client-role": {"app"}} for a
     # client that writes `roles:` (even `roles: []`): only their members can be pruned.
     containers: dict[str, set[str]] = field(default_factory=dict)
@@ -134,7 +137,9 @@ class State:
 
 
 def relation_target(relation: str, item: str) -> Address:
-    """What a relation item names: a client scope, a client role or a realm role."""
+    """What a relation item names: a client scope, a client role, a realm role or a group."""
+    if relation == "groups":
+        return Address("group", item)
     if relation.endswith("ClientScopes"):
         return Address("client-scope", item)
     if relation.endswith("clientRoles"):

@@ -12,6 +12,7 @@ from kcconf.errors import KcconfError
 from kcconf.index import Index
 from kcconf.kinds import KINDS
 from kcconf.model import Address, State, relation_target
+from kcconf.verify import plan_warnings
 
 Progress = Callable[[str], None] | None
 
@@ -29,6 +30,7 @@ class Plan:
     realm_exists: bool = True
     unmanaged: Mapping[str, int] = field(default_factory=dict)
     live_counts: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # expected impersonations this plan would leave refused
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
@@ -62,12 +64,14 @@ def make_plan(
         check_references(index, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
     counts = Counter(a.kind for a in live.objects)
+    warnings = plan_warnings(index, desired, live) if live.exists else []
     return Plan(
         desired.realm,
         tuple(changes),
         live.exists,
         dict(unmanaged(desired, live, changes)),
         dict(counts),
+        tuple(warnings),
     )
 
 

@@ -25,6 +25,7 @@ def load_spec(path: Path, env: Mapping[str, str] | None = None) -> State:
     raise_if_problems(check_document(doc, references=False))
     ctx = SpecContext(doc, os.environ if env is None else env)
     state = State(ctx.realm, prune=prune_policy(doc.data), limits=limits(doc.data))
+    state.assertions = {k: doc.data[k] for k in ("tokens", "impersonation") if k in doc.data}
     for kind in KINDS:
         for obj in kind.desired(ctx):
             state.add(obj)
@@ -39,6 +40,7 @@ PRUNE_KINDS = {
     "clientScopes": "client-scope",
     "realmRoles": "realm-role",
     "clientRoles": "client-role",
+    "groups": "group",
     "users": "user",
 }
 

@@ -166,6 +166,7 @@ class _Checker:
         if self.references:
             for holder in self._role_holders():
                 self._check_role_refs(holder)
+            self._check_group_refs()
         return self.problems
 
     def _report(self, path: KeyPath, message: str) -> None:
@@ -216,14 +217,21 @@ class _Checker:
         self._unique(("users",), "username", "username")
         for path, client in self._items(("clients",)):
             self._unique((*path, "roles"), "name", "role", f" of client '{client.get('clientId')}'")
+        # Group names are unique among siblings; a group is named by its path.
+        self._unique(("groups",), "name", "group", prefix="/")
+        for path, group_path in self._groups():
+            self._unique((*path, "subGroups"), "name", "group", prefix=f"{group_path}/")
 
-    def _unique(self, path: KeyPath, field: str, label: str, suffix: str = "") -> None:
+    def _unique(
+        self, path: KeyPath, field: str, label: str, suffix: str = "", prefix: str = ""
+    ) -> None:
         first: dict[str, int] = {}
         for item_path, item in self._items(path):
             name, key_path = item.get(field), (*item_path, field)
             if not isinstance(name, str) or key_path in self.tainted:
                 continue
             # Keycloak stores usernames in lower case, so Bob and bob are the same user.
+            name = prefix + name
             natural = name.lower() if field == "username" else name
             line = self.doc.where(key_path).line
             if natural not in first:
@@ -250,7 +258,7 @@ class _Checker:
                 if self.references and not known:
                     self._report(item_path, _unknown(f"client scope '{name}'", "clientScopes"))
 
-    # (c) role references: composites, scope mappings, user role mappings.
+    # (c) role references: composites, scope mappings, group and user role mappings.
 
     def _role_holders(self) -> Iterator[KeyPath]:
         """Paths of mappings that may hold realmRoles and clientRoles."""
@@ -260,6 +268,8 @@ class _Checker:
             yield (*path, "scopeMappings")
             for role_path, _ in self._items((*path, "roles")):
                 yield (*role_path, "composites")
+        for path, _ in self._groups():
+            yield path
         for path, _ in self._items(("users",)):
             yield path
 
@@ -281,6 +291,40 @@ class _Checker:
                 if roles is not None and role not in roles:
                     what = f"role '{role}' of client '{client_id}'"
                     self._report(item_path, _unknown(what, "that client's roles"))
+
+    # (d) groups: a tree, each group named by its path.
+
+    def _groups(self) -> Iterator[tuple[KeyPath, str]]:
+        """Each declared group's key path and group path (`/staff/moderators`), parents first.
+        A group whose name the schema refused is left out, with the groups below it."""
+        lists: list[tuple[KeyPath, str]] = [(("groups",), "")]
+        while lists:
+            list_path, parent = lists.pop(0)
+            for path, group in self._items(list_path):
+                name = group.get("name")
+                if isinstance(name, str) and (*path, "name") not in self.tainted:
+                    yield path, f"{parent}/{name}"
+                    lists.append(((*path, "subGroups"), f"{parent}/{name}"))
+
+    def _check_group_refs(self) -> None:
+        known = self._group_paths
+        for path, _ in self._items(("users",)):
+            for item_path, group_path in self._names((*path, "groups")):
+                if known is not None and group_path not in known:
+                    self._report(
+                        item_path, f"unknown group '{group_path}' (not declared under groups)"
+                    )
+
+    @functools.cached_property
+    def _group_paths(self) -> set[str] | None:
+        """Declared group paths, or None when a group name is malformed (then none is judged)."""
+        lists = [("groups",), *((*path, "subGroups") for path, _ in self._groups())]
+        for list_path in lists:
+            if self._declared(list_path, "name") is None or any(
+                (*path, "name") in self.tainted for path, _ in self._items(list_path)
+            ):
+                return None
+        return {group_path for _, group_path in self._groups()}
 
     @functools.cached_property
     def _realm_roles(self) -> set[str] | None:

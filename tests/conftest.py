@@ -106,5 +106,30 @@ def kcconf(keycloak: Target, monkeypatch: pytest.MonkeyPatch) -> Callable[..., R
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that need the server carry the `integration` mark, so `-m integration` selects them."""
     for item in items:
-        if "keycloak" in getattr(item, "fixturenames", ()):
+        if any(f.startswith("keycloak") for f in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+
+
+def _variant(request: pytest.FixtureRequest, features: str) -> Iterator[Target]:
+    """A second server of the same version with other features, for the readiness tests."""
+    if os.environ.get("KCCONF_TEST_URL"):
+        pytest.skip("needs a Keycloak started with other features; KCCONF_TEST_URL's is fixed")
+    version = os.environ.get("KCCONF_KEYCLOAK_VERSION", sandbox.DEFAULT_VERSION)
+    try:
+        server = sandbox.start(version, features=features)
+    except KcconfError as exc:
+        _unavailable(request.config, f"could not start Keycloak {version} ({features}): {exc}")
+    try:
+        yield Target(server.url, server.admin_user, server.admin_password, version)
+    finally:
+        sandbox.stop(server)
+
+
+@pytest.fixture(scope="session")
+def keycloak_without_token_exchange(request: pytest.FixtureRequest) -> Iterator[Target]:
+    yield from _variant(request, "admin-fine-grained-authz:v1")
+
+
+@pytest.fixture(scope="session")
+def keycloak_without_fgap_v1(request: pytest.FixtureRequest) -> Iterator[Target]:
+    yield from _variant(request, "token-exchange")

@@ -239,11 +239,17 @@ def test_passwords_are_set_at_creation_and_reset_only_when_asked(
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     env.setenv("BOB_PASSWORD", "canary-bob-password-2")
     assert_in_sync(kcconf, spec)  # a password is not compared: it cannot be read back
-    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-1").status == 200
+    assert (
+        password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-1").status
+        == 200
+    )
     reset = kcconf("apply", "--auto-approve", "--reset-passwords", str(spec))
     assert reset.code == 0
     assert "~ user bob\n    password: (sensitive) changed\n" in reset.out
-    assert password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-2").status == 200
+    assert (
+        password_grant(keycloak.url, realm, "admin-cli", "bob", "canary-bob-password-2").status
+        == 200
+    )
 
 
 def test_user_attributes_are_merged_key_by_key(

@@ -201,6 +201,7 @@ EXPECTED: dict[str, Any] = {
                 "client legacy is deleted and web created: if that is a rename, write "
                 "renamedFrom on the new one to keep its id, secret and mappings"
             ],
+            "warnings": [],
             "unmanaged": {"client": 1, "user": 2},
         },
         {
@@ -221,6 +222,7 @@ EXPECTED: dict[str, Any] = {
                 }
             ],
             "notes": [],
+            "warnings": [],
             "unmanaged": {},
         },
     ],
@@ -249,7 +251,15 @@ def test_keys_come_in_the_modules_order_and_dumps_are_byte_identical() -> None:
     assert list(doc) == ["format_version", "kcconf_version", "summary", "realms"]
     assert list(doc["summary"]) == ["add", "change", "delete"]
     realm = doc["realms"][0]
-    assert list(realm) == ["realm", "exists", "summary", "changes", "notes", "unmanaged"]
+    assert list(realm) == [
+        "realm",
+        "exists",
+        "summary",
+        "changes",
+        "notes",
+        "warnings",
+        "unmanaged",
+    ]
     # unmanaged is sorted by kind whatever order the plan counted it in
     assert list(realm["unmanaged"]) == ["client", "user"]
     update = realm["changes"][1]

@@ -110,7 +110,15 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         Address("user", "alice"),
     ]
     assert Address("client", "app").sort_key == (3, "app")
-    assert KIND_ORDER == ("realm", "client-scope", "realm-role", "client", "client-role", "user")
+    assert KIND_ORDER == (
+        "realm",
+        "client-scope",
+        "realm-role",
+        "client",
+        "client-role",
+        "group",
+        "user",
+    )
 
 
 def test_normal_sorts_lists_of_scalars() -> None:

@@ -21,7 +21,7 @@ PASSWORDS = {"MODERATOR_PASSWORD": "moderator-pw-1", "ALICE_PASSWORD": "alice-pw
 
 @pytest.fixture
 def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Relative paths keep the messages short and exact: "realms/...yaml:38:5: ...".
+    # Relative paths keep the messages short and exact: "realms/...yaml:39:5: ...".
     monkeypatch.chdir(ROOT)
 
 
@@ -107,6 +107,25 @@ def test_the_story_spec_gives_its_objects(at_root: None, no_network: None) -> No
         },
         # No client writes a `roles` list, so no client's roles may be pruned.
         containers={"client-role": set()},
+        assertions={
+            "tokens": [
+                {
+                    "client": "our-public-client",
+                    "user": "moderator",
+                    "roles": ["realm-management/impersonation"],
+                    "absent": ["realm_access"],
+                },
+                {
+                    "client": "our-public-client",
+                    "user": "alice",
+                    "roles": [],
+                    "absent": ["realm_access", "resource_access"],
+                },
+            ],
+            "impersonation": [
+                {"user": "moderator", "client": "our-public-client", "target": "alice"}
+            ],
+        },
     )
     # `initial` is not part of an object's equality: the passwords are checked on their own.
     assert desired.objects[moderator].initial == {"password": Secret("moderator-pw-1")}
@@ -129,9 +148,9 @@ def test_every_missing_environment_variable_is_reported_at_once(at_root: None) -
     with pytest.raises(SpecError) as caught:
         load_spec(STORY, {})
     assert str(caught.value) == (
-        "realms/minimal-token-impersonation.yaml:38:5: users[0].password:"
+        "realms/minimal-token-impersonation.yaml:39:5: users[0].password:"
         " environment variable MODERATOR_PASSWORD is not set\n"
-        "realms/minimal-token-impersonation.yaml:47:5: users[1].password:"
+        "realms/minimal-token-impersonation.yaml:48:5: users[1].password:"
         " environment variable ALICE_PASSWORD is not set"
     )
     assert len(caught.value.problems) == 2
@@ -322,3 +341,65 @@ def test_undeclared_roles_and_scopes_are_reported_by_validate(here: Path) -> Non
         " (not declared under roles and not a Keycloak built-in)\n",
         "error: 3 problem(s) in 1 file(s)\n",
     )
+
+
+def test_groups_become_objects_addressed_by_path_and_users_name_them(
+    here: Path, no_network: None
+) -> None:
+    path = write(
+        """\
+        realm: {name: demo}
+        prune: {groups: created}
+        groups:
+          - name: team
+            renamedFrom: [staff]
+            attributes: {site: [utrecht, amsterdam], kind: support}
+            realmRoles: [auditor]
+            subGroups:
+              - name: mods
+                renamedFrom: [moderators]
+                clientRoles: {realm-management: [impersonation]}
+                subGroups:
+                  - name: seniors
+                    realmRoles: []
+          - name: guests
+        users:
+          - username: bob
+            groups: [/team/mods, /guests]
+          - username: carol
+            groups: []
+          - username: dave
+        """
+    )
+    desired = load_spec(path, {})
+    assert desired.prune == {"group": "created"}
+    groups = desired.of_kind("group")
+    assert list(groups.values()) == [
+        Obj(
+            Address("group", "/team"),
+            {"attributes.site": ["amsterdam", "utrecht"], "attributes.kind": ["support"]},
+            {"realmRoles": frozenset({"auditor"})},
+        ),
+        Obj(
+            Address("group", "/team/mods"),
+            relations={"clientRoles": frozenset({"realm-management/impersonation"})},
+        ),
+        Obj(Address("group", "/team/mods/seniors"), relations={"realmRoles": frozenset()}),
+        Obj(Address("group", "/guests")),
+    ]
+    # The old names, as paths under the parent's path in the spec (its new one).
+    assert [obj.previous for obj in groups.values()] == [("/staff",), ("/team/moderators",), (), ()]
+    users = desired.of_kind("user")
+    assert [obj.relations for obj in users.values()] == [
+        {"groups": frozenset({"/team/mods", "/guests"})},
+        {"groups": frozenset()},
+        {},
+    ]
+
+
+def test_an_undeclared_group_is_left_to_the_plan(here: Path, no_network: None) -> None:
+    path = write("realm: {name: demo}\nusers:\n  - username: bob\n    groups: [/elsewhere]\n")
+    desired = load_spec(path, {})
+    assert desired.objects[Address("user", "bob")].relations == {
+        "groups": frozenset({"/elsewhere"})
+    }

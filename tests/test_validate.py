@@ -66,7 +66,7 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         redirectUri: [https://app.example.com/*]
     users:
       - email: someone@example.com
-    groups: []
+    groupz: []
     """
     assert problems(text) == [
         "spec.yaml:3:3: realm.enabled: must be a boolean, not a string",
@@ -79,8 +79,8 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
         " optionalClientScopes, scopeMappings, roles, renamedFrom",
         "spec.yaml:12:5: users[0]: missing required key 'username'",
-        "spec.yaml:13:1: groups: unknown key 'groups'; allowed keys:"
-        " realm, clientScopes, roles, clients, users, prune",
+        "spec.yaml:13:1: groupz: unknown key 'groupz' (did you mean 'groups'?); allowed keys:"
+        " realm, clientScopes, roles, clients, groups, users, prune, tokens, impersonation",
     ]
 
 
@@ -132,7 +132,7 @@ def test_forbidden_realm_keys_say_where_to_write_them(here: Path) -> None:
         "spec.yaml:3:3: realm.id: kcconf names realms, never ids:"
         " remove id and write the realm's name as name",
         "spec.yaml:4:3: realm.clients: write clients at the top level of the file, not under realm",
-        "spec.yaml:5:3: realm.groups: kcconf does not manage groups: remove groups from realm",
+        "spec.yaml:5:3: realm.groups: write groups at the top level of the file, not under realm",
     ]
 
 
@@ -340,6 +340,84 @@ def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path) -> Non
         "a.yaml:3:3: realm.name: duplicate key 'name': written on lines 2 and 3",
         "b.yaml:1:18: realm.enabled: must be a boolean, not a number",
         "b.yaml:2:1: extra: unknown key 'extra'; allowed keys:"
-        " realm, clientScopes, roles, clients, users, prune",
+        " realm, clientScopes, roles, clients, groups, users, prune, tokens, impersonation",
         "missing.yaml:1:1: (top level): cannot read the file: No such file or directory",
+    ]
+
+
+GROUPS = """\
+realm: {name: demo}
+roles:
+  - name: auditor
+groups:
+  - name: staff
+    realmRoles: [auditor, ghost]
+    clientRoles: {realm-management: [impersonation, fly]}
+    subGroups:
+      - name: moderators
+      - name: moderators
+      - name: seniors
+        subGroups:
+          - name: moderators
+  - name: guests
+  - name: staff
+users:
+  - username: mo
+    groups: [/staff/moderators, /staff/seniors/moderators, /guests/moderators, /nope]
+"""
+
+
+def test_groups_are_checked_like_the_rest(here: Path) -> None:
+    assert problems(GROUPS) == [
+        "spec.yaml:6:27: groups[0].realmRoles[1]: unknown realm role 'ghost'"
+        " (not declared under roles and not a Keycloak built-in)",
+        "spec.yaml:7:53: groups[0].clientRoles.realm-management[1]:"
+        " unknown role 'fly' of client 'realm-management'"
+        " (not declared under that client's roles and not a Keycloak built-in)",
+        "spec.yaml:10:9: groups[0].subGroups[1].name: duplicate group '/staff/moderators':"
+        " declared on lines 9 and 10",
+        "spec.yaml:15:5: groups[2].name: duplicate group '/staff': declared on lines 5 and 15",
+        "spec.yaml:18:60: users[0].groups[2]: unknown group '/guests/moderators'"
+        " (not declared under groups)",
+        "spec.yaml:18:80: users[0].groups[3]: unknown group '/nope' (not declared under groups)",
+    ]
+    # Without reference checks (plan and apply check against the live realm), only duplicates.
+    doc = load_document(Path("spec.yaml"))
+    assert [str(p) for p in check_document(doc, references=False)] == [
+        "spec.yaml:10:9: groups[0].subGroups[1].name: duplicate group '/staff/moderators':"
+        " declared on lines 9 and 10",
+        "spec.yaml:15:5: groups[2].name: duplicate group '/staff': declared on lines 5 and 15",
+    ]
+
+
+def test_group_names_and_paths_are_checked_by_the_schema(here: Path) -> None:
+    text = """\
+    realm: {name: demo}
+    groups:
+      - name: a/b
+        renamedFrom: [old/name]
+        subGroups:
+          - name: ""
+          - description: no name
+      - name: ok
+        subGroups: {name: x}
+    users:
+      - username: mo
+        groups: [staff, /a//b, /ok, /ok]
+    """
+    assert problems(text) == [
+        "spec.yaml:3:5: groups[0].name: a group name cannot contain '/', which separates the"
+        " parts of a group's path: nest the group under subGroups instead",
+        "spec.yaml:4:19: groups[0].renamedFrom[0]: a group name cannot contain '/', which"
+        " separates the parts of a group's path: nest the group under subGroups instead",
+        "spec.yaml:6:9: groups[0].subGroups[0].name: must not be empty",
+        "spec.yaml:7:9: groups[0].subGroups[1]: missing required key 'name'",
+        "spec.yaml:7:9: groups[0].subGroups[1].description: unknown key 'description';"
+        " allowed keys: name, attributes, realmRoles, clientRoles, subGroups, renamedFrom",
+        "spec.yaml:9:5: groups[1].subGroups: must be a list, not a mapping",
+        "spec.yaml:12:14: users[0].groups[0]: not a group path: write the group's names from the"
+        " top-level group down, each after a '/', e.g. /staff/moderators",
+        "spec.yaml:12:21: users[0].groups[1]: not a group path: write the group's names from the"
+        " top-level group down, each after a '/', e.g. /staff/moderators",
+        "spec.yaml:12:33: users[0].groups[3]: '/ok' is listed more than once",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kcconf.kinds.base import Kind, Relation
 from kcconf.kinds.client import ClientKind
 from kcconf.kinds.client_scope import ClientScopeKind
+from kcconf.kinds.group import GroupKind
 from kcconf.kinds.realm import RealmKind
 from kcconf.kinds.role import RoleKind
 from kcconf.kinds.user import UserKind
@@ -16,6 +17,7 @@ KINDS: tuple[Kind, ...] = (
     RoleKind(client_roles=False),
     ClientKind(),
     RoleKind(client_roles=True),
+    GroupKind(),
     UserKind(),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}

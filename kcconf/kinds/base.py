@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from kcconf.changes import Change
 from kcconf.errors import KeyPath, Problem
 from kcconf.index import Index
-from kcconf.model import Address, Obj, Secret, State
+from kcconf.model import Address, Obj, Secret, State, flatten
 from kcconf.yamlload import Document
 
 
@@ -68,6 +68,18 @@ def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
 
 def pick(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return {n: data[n] for n in names if n in data}
+
+
+def list_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields with `attributes` flattened per key. Users and groups keep each attribute as a list
+    of strings in Keycloak; a spec may write one string, which means a list of one."""
+    out = dict(fields)
+    if "attributes" in out:
+        out["attributes"] = {
+            k: sorted([v] if isinstance(v, str) else v)
+            for k, v in (out["attributes"] or {}).items()
+        }
+    return flatten(out, frozenset({"attributes"}))
 
 
 def role_relations(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:

@@ -1,39 +1,58 @@
-"""Users: profile fields, attributes, an initial password, realm and client role mappings."""
+"""Users: profile fields, attributes, an initial password, role mappings and group membership."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.builtins import default_roles_name
 from kcconf.changes import Change
 from kcconf.index import Index, mapping_refs
-from kcconf.kinds.base import MappingEndpoint, Relation, SpecContext, pick, role_relations
-from kcconf.model import Address, Obj, Secret, State, flatten, marked, owned, unflatten_into
+from kcconf.kinds.base import (
+    MappingEndpoint,
+    Relation,
+    SpecContext,
+    list_attributes,
+    pick,
+    role_relations,
+)
+from kcconf.kinds.group import planned_paths
+from kcconf.model import Address, Obj, Secret, State, marked, owned, unflatten_into
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    """User attribute values are lists of strings in Keycloak; a spec may write one string."""
-    picked = pick(rep, FIELDS)
-    if "attributes" in picked:
-        picked["attributes"] = {
-            k: sorted([v] if isinstance(v, str) else v)
-            for k, v in (picked["attributes"] or {}).items()
-        }
-    return flatten(picked, frozenset({"attributes"}))
+    return list_attributes(pick(rep, FIELDS))
 
 
 ROLE_MAPPINGS = MappingEndpoint(
     lambda index, address: index.path("users", index.user_id(address.name), "role-mappings")
 )
+ROLES = ("realmRoles", "clientRoles")
+GROUPS = "groups"
+
+
+def _membership(joining: bool) -> Callable[[Index, Address, Sequence[str]], None]:
+    def run(index: Index, address: Address, paths: Sequence[str]) -> None:
+        user_id = index.user_id(address.name)
+        for path in paths:
+            url = index.path("users", user_id, "groups", index.group_id(path))
+            if joining:
+                index.api.put(url)
+            else:
+                index.api.delete(url)
+
+    return run
 
 
 class UserKind:
     name = "user"
-    relations: ClassVar[Mapping[str, Relation]] = ROLE_MAPPINGS.relations("roles")
+    relations: ClassVar[Mapping[str, Relation]] = {
+        **ROLE_MAPPINGS.relations("roles"),
+        GROUPS: Relation("groups", _membership(True), _membership(False)),
+    }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for i, spec in enumerate(ctx.doc.data.get("users") or []):
@@ -44,21 +63,25 @@ class UserKind:
                     initial[PASSWORD] = secret
             # Keycloak stores usernames in lower case; so must the address, or Bob is never found.
             address = Address(self.name, spec["username"].lower())
-            yield Obj(address, fields_of(spec), role_relations(spec), initial=initial)
+            relations = role_relations(spec)
+            if GROUPS in spec:
+                relations[GROUPS] = frozenset(spec[GROUPS])
+            yield Obj(address, fields_of(spec), relations, initial=initial)
 
     def read(self, index: Index, desired: State) -> Iterable[Obj]:
+        paths: dict[str, str] | None = None
         for username, rep in index.users().items():
             address = Address(self.name, username)
             relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
-            if want is not None and want.relations:
-                body = index.api.get(index.path("users", rep["id"], "role-mappings"))
-                realm, clients = mapping_refs(body)
-                # Keycloak gives every new user this role; it is left alone unless listed.
-                default = default_roles_name(index.realm)
-                if default not in want.relations.get("realmRoles", ()):
-                    realm.discard(default)
-                relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
+            if want is not None and any(r in want.relations for r in ROLES):
+                relations.update(_role_mappings(index, rep, want))
+            if want is not None and GROUPS in want.relations:
+                # Known by the paths the plan uses: below a renamed group, the new ones.
+                if paths is None:
+                    paths = planned_paths(index.groups().values(), desired)
+                found = index.paged(f"users/{rep['id']}/groups")
+                relations[GROUPS] = frozenset(paths.get(g["id"]) or str(g["path"]) for g in found)
             yield Obj(
                 address,
                 fields_of(rep),
@@ -93,6 +116,16 @@ class UserKind:
     def delete(self, index: Index, change: Change) -> None:
         assert change.live is not None and change.live.raw is not None
         index.api.delete(index.path("users", str(change.live.raw["id"])))
+
+
+def _role_mappings(index: Index, rep: Mapping[str, Any], want: Obj) -> dict[str, frozenset[str]]:
+    body = index.api.get(index.path("users", rep["id"], "role-mappings"))
+    realm, clients = mapping_refs(body)
+    # Keycloak gives every new user this role; it is left alone unless listed.
+    default = default_roles_name(index.realm)
+    if default not in want.relations.get("realmRoles", ()):
+        realm.discard(default)
+    return {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
 
 
 def _protected(index: Index, rep: Mapping[str, Any]) -> bool:

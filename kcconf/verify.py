@@ -1,0 +1,43 @@
+"""Checking a realm against its spec's assertions: token contents and impersonation readiness."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kcconf.checks import Result, check_tokens
+from kcconf.facts import Case, live_facts, projected_facts
+from kcconf.index import Index
+from kcconf.model import State
+from kcconf.readiness import Verdict, judge
+
+
+def run_checks(index: Index, desired: State) -> list[Result]:
+    """Every assertion of the spec, against the live realm."""
+    results = check_tokens(index, desired.assertions.get("tokens") or [])
+    for spec in desired.assertions.get("impersonation") or []:
+        case = Case.of(spec)
+        results.append(verdict_result(case, judge(live_facts(index, case)), spec))
+    return results
+
+
+def verdict_result(case: Case, verdict: Verdict, spec: Mapping[str, Any]) -> Result:
+    expect = spec.get("expect", "allowed")
+    passed = None if verdict.allowed is None else verdict.word == expect
+    check = f"{expect} (predicted {verdict.word}: {verdict.reason})"
+    return Result(str(case), check, passed, notes=verdict.notes)
+
+
+def plan_warnings(index: Index, desired: State, live: State) -> list[str]:
+    """Impersonations the spec expects that the realm, once planned changes apply, would refuse."""
+    warnings = []
+    for spec in desired.assertions.get("impersonation") or []:
+        case = Case.of(spec)
+        verdict = judge(projected_facts(index, case, desired, live))
+        result = verdict_result(case, verdict, spec)
+        if result.passed is not True:
+            warnings.append(
+                f"warning: after this plan, {case} would be {verdict.word} "
+                f"(spec expects {spec.get('expect', 'allowed')}): {verdict.reason}"
+            )
+    return warnings

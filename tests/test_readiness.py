@@ -1,0 +1,251 @@
+"""Every impersonation readiness reason, set up for real, predicted by kcconf, then confirmed
+by a real legacy token exchange (requested_subject) on the Keycloak under test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kcconf.api import Api, Credentials
+from kcconf.facts import Case, live_facts
+from kcconf.index import Index
+from kcconf.readiness import RULES, Verdict, judge
+from kcconf.tokens import impersonate, password_grant
+from tests.conftest import Target
+from tests.helpers import ROOT, Run
+
+Kcconf = Callable[..., Run]
+PASSWORD = "canary-readiness-pw"
+STORY = (ROOT / "realms" / "minimal-token-impersonation.yaml").read_text()
+STORY = STORY[: STORY.index("\n# The story's promise")] + "\n"  # the shape, not its checks
+
+BEFORE = (
+    STORY.replace("fullScopeAllowed: false", "fullScopeAllowed: true")
+    .replace("defaultClientScopes: [basic, roles]", "defaultClientScopes: [basic]")
+    .replace("optionalClientScopes: []", "optionalClientScopes: [roles]")
+    .replace("        realm-management: [impersonation]\n\nusers", "        {}\n\nusers")
+)
+NO_MAPPING = STORY.replace(
+    "      clientRoles:\n        realm-management: [impersonation]\n", "      clientRoles: {}\n"
+)
+ROLES_OPTIONAL = STORY.replace(
+    "defaultClientScopes: [basic, roles]", "defaultClientScopes: [basic]"
+).replace("optionalClientScopes: []", "optionalClientScopes: [roles]")
+NO_ROLE = STORY.replace(
+    "    clientRoles:\n      realm-management: [impersonation]\n", "    clientRoles: {}\n"
+)
+ADMIN_TARGET = STORY.replace(
+    "    password: {env: ALICE_PASSWORD}\n    clientRoles: {}\n",
+    "    password: {env: ALICE_PASSWORD}\n    clientRoles: {realm-management: [view-users]}\n",
+)
+OTHER_CLIENT = STORY.replace(
+    "clients:\n",
+    "clients:\n  - clientId: other-client\n    publicClient: true\n"
+    "    directAccessGrantsEnabled: true\n    fullScopeAllowed: false\n"
+    "    defaultClientScopes: [basic, roles]\n"
+    "    scopeMappings: {clientRoles: {realm-management: [impersonation]}}\n",
+)
+LIGHTWEIGHT = STORY.replace(
+    "    fullScopeAllowed: false\n",
+    "    fullScopeAllowed: false\n"
+    "    attributes: {client.use.lightweight.access.token.enabled: true}\n",
+    1,
+)
+
+TOKEN_READS = "the token carries realm-management/impersonation"
+SCOPE_GRANTS = "the client's role scope grants realm-management/impersonation"
+NOT_DEFAULT = (
+    "the user holds realm-management/impersonation but the client's tokens do not carry it: "
+    "`roles` is not a default scope of the client, and this version reads the role from the token"
+)
+NO_SCOPE = (
+    "the user holds realm-management/impersonation but the client's tokens cannot carry it: "
+    "Full Scope Allowed is off and no scope mapping grants it"
+)
+# name -> (spec, exchange through, token from, target, {version: expected reason start})
+CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
+    "the fixed shape": (
+        STORY,
+        "our-public-client",
+        "alice",
+        {"26.5.6": TOKEN_READS, "26.7.3": SCOPE_GRANTS},
+    ),
+    "roles optional and full scope on": (
+        BEFORE,
+        "our-public-client",
+        "alice",
+        {"26.5.6": NOT_DEFAULT, "26.7.3": SCOPE_GRANTS},
+    ),
+    "roles optional, full scope off, mapped": (
+        ROLES_OPTIONAL,
+        "our-public-client",
+        "alice",
+        {"26.5.6": NOT_DEFAULT, "26.7.3": SCOPE_GRANTS},
+    ),
+    "full scope off without a scope mapping": (
+        NO_MAPPING,
+        "our-public-client",
+        "alice",
+        {"26.5.6": NO_SCOPE, "26.7.3": NO_SCOPE},
+    ),
+    "the user lacks the role": (
+        NO_ROLE,
+        "our-public-client",
+        "alice",
+        {v: "the user does not hold realm-management/impersonation" for v in RULES},
+    ),
+    "the target holds admin roles the user lacks": (
+        ADMIN_TARGET,
+        "our-public-client",
+        "alice",
+        {"26.5.6": TOKEN_READS, "26.7.3": SCOPE_GRANTS},
+    ),
+    "the client is not the token holder": (
+        OTHER_CLIENT,
+        "other-client",
+        "alice",
+        {v: "the client is not the holder of the user's token" for v in RULES},
+    ),
+    "lightweight access tokens": (
+        LIGHTWEIGHT,
+        "our-public-client",
+        "alice",
+        {v: SCOPE_GRANTS for v in RULES},
+    ),
+    "the target does not exist": (
+        STORY,
+        "our-public-client",
+        "nobody",
+        {v: "the target user does not exist or is disabled" for v in RULES},
+    ),
+}
+
+
+def apply_shape(kcconf: Kcconf, tmp_path: Path, realm: str, shape: str) -> None:
+    spec = tmp_path / "shape.yaml"
+    spec.write_text(shape.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n"))
+    applied = kcconf("apply", "--auto-approve", "-q", str(spec))
+    assert applied.code == 0, applied.err
+
+
+def predict_then_exchange(
+    target: Target, realm: str, case: Case
+) -> tuple[Verdict, int, dict[str, object]]:
+    index = Index(target.api(), realm)
+    verdict = judge(live_facts(index, case))
+    token = password_grant(target.url, realm, case.token_client, case.user, PASSWORD)
+    assert token.status == 200, token.body
+    answer = impersonate(target.url, realm, case.client, token.token, case.target)
+    return verdict, answer.status, answer.body
+
+
+@pytest.fixture
+def passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODERATOR_PASSWORD", PASSWORD)
+    monkeypatch.setenv("ALICE_PASSWORD", "canary-readiness-alice")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_reason_is_predicted_then_confirmed_by_a_real_exchange(
+    name: str, kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, passwords: None
+) -> None:
+    shape, client, target_user, reasons = CASES[name]
+    if keycloak.version not in reasons:
+        pytest.fail(f"no measured rule for Keycloak {keycloak.version}: measure it and add it")
+    apply_shape(kcconf, tmp_path, realm, shape)
+    token_client = "other-client" if client == "other-client" else "our-public-client"
+    case = Case("moderator", "our-public-client", target_user, token_client)
+    verdict, status, body = predict_then_exchange(keycloak, realm, case)
+    assert verdict.reason.startswith(reasons[keycloak.version]), verdict.reason
+    assert status == verdict.status, (verdict, body)
+
+
+def test_a_target_with_admin_roles_is_noted_for_the_versions_that_refuse_it(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, passwords: None
+) -> None:
+    apply_shape(kcconf, tmp_path, realm, ADMIN_TARGET)
+    case = Case("moderator", "our-public-client", "alice", "our-public-client")
+    verdict, status, _ = predict_then_exchange(keycloak, realm, case)
+    assert (verdict.allowed, status) == (True, 200)
+    assert any("CVE-2026-17526" in note and "view-users" in note for note in verdict.notes)
+
+
+def test_without_the_token_exchange_feature(
+    kcconf: Kcconf,
+    keycloak_without_token_exchange: Target,
+    realm: str,
+    tmp_path: Path,
+    passwords: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = keycloak_without_token_exchange
+    for key, value in server.env().items():
+        monkeypatch.setenv(key, value)
+    apply_shape(kcconf, tmp_path, realm, STORY)
+    case = Case("moderator", "our-public-client", "alice", "our-public-client")
+    verdict, status, body = predict_then_exchange(server, realm, case)
+    assert verdict.reason.startswith("the token-exchange feature is off on the server")
+    assert (status, verdict.status) == (400, 400), body
+    assert body["error_description"] == (
+        "Parameter 'requested_subject' is not supported for standard token exchange"
+    )
+    _delete_realm(server, realm)
+
+
+def test_without_fine_grained_permissions_v1(
+    kcconf: Kcconf,
+    keycloak_without_fgap_v1: Target,
+    realm: str,
+    tmp_path: Path,
+    passwords: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = keycloak_without_fgap_v1
+    for key, value in server.env().items():
+        monkeypatch.setenv(key, value)
+    apply_shape(kcconf, tmp_path, realm, STORY)
+    case = Case("moderator", "our-public-client", "alice", "our-public-client")
+    verdict, status, body = predict_then_exchange(server, realm, case)
+    assert (verdict.allowed, status) == (True, 200), body
+    assert verdict.notes[0].startswith("fine-grained admin permissions v1 are off")
+    _delete_realm(server, realm)
+
+
+def _delete_realm(server: Target, realm: str) -> None:
+    Api(Credentials(server.url, username=server.username, password=server.password)).delete(realm)
+
+
+def test_an_unmeasured_version_is_not_guessed() -> None:
+    from kcconf.readiness import Facts
+
+    facts = Facts("99.0.0", True, True, True, True, True, True, False, True, True, True)
+    verdict = judge(facts)
+    assert (verdict.allowed, verdict.status) == (None, None)
+    assert verdict.reason == (
+        "kcconf has no measured rule for Keycloak 99.0.0 (it has for 26.5.6, 26.7.3); "
+        "not predicting"
+    )
+
+
+def test_plan_warns_before_applying_a_shape_that_would_refuse_the_impersonation(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, passwords: None
+) -> None:
+    apply_shape(kcconf, tmp_path, realm, STORY)
+    expects = (
+        "impersonation:\n  - user: moderator\n    client: our-public-client\n    target: alice\n"
+    )
+    spec = tmp_path / "next.yaml"
+    spec.write_text(
+        NO_MAPPING.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n") + expects
+    )
+    planned = kcconf("plan", str(spec))
+    assert planned.code == 2
+    assert (
+        "warning: after this plan, impersonation moderator -> alice through our-public-client "
+        f"would be denied (spec expects allowed): {NO_SCOPE} [rule for Keycloak {keycloak.version}]"
+    ) in planned.err.splitlines()
+    fine = tmp_path / "fine.yaml"
+    fine.write_text(STORY.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n") + expects)
+    assert "warning:" not in kcconf("plan", str(fine)).err
