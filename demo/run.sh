@@ -38,8 +38,14 @@ echo "(plan exited $code)"
 step "kcconf apply realms/minimal-token-impersonation.yaml"
 "$BIN/kcconf" apply --auto-approve realms/minimal-token-impersonation.yaml
 
+step "kcconf token: the moderator's access token, as Keycloak would issue it"
+"$BIN/kcconf" token --realm "$REALM" --client our-public-client --user moderator | head -4
+
 step "The same exchange, now with the minimal token"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
 
 step "kcconf plan again: nothing to do (exit 0)"
 "$BIN/kcconf" plan realms/minimal-token-impersonation.yaml
+
+step "kcconf check: the spec's token and impersonation promises, against the live realm"
+"$BIN/kcconf" check realms/minimal-token-impersonation.yaml
