@@ -269,7 +269,7 @@ def test_user_attributes_are_merged_key_by_key(
     spec.write_text(realm_spec(realm, user + "    attributes: {department: support}\n"))
     planned = kcconf("plan", str(spec))
     assert planned.out.startswith(
-        '~ user carol\n    attributes.department: (unset) -> ["support"]\n'
+        '~ user carol\n    attributes.department: + support\n'
     )
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
