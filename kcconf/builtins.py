@@ -25,6 +25,7 @@ BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
         "service_account",
         "saml_organization",
         "role_list",
+        "AuthnContextClassRef",  # 26.7 (SAML); seen on 26.7.3
     }
 )
 

@@ -82,7 +82,19 @@ def _read_text(path: pathlib.Path) -> str:
         raise SpecError([_problem(str(path), line, column, message)]) from None
 
 
+# libyaml's parser when PyYAML has it: the same nodes and marks, several times faster. Its error
+# messages are terser, so a file it refuses is parsed again by PyYAML's own parser for them.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(name: str, text: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=FAST_LOADER)
+    except yaml.YAMLError:
+        return _compose_slowly(name, text)
+
+
+def _compose_slowly(name: str, text: str) -> Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
