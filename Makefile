@@ -16,13 +16,13 @@ $(BIN)/.installed: pyproject.toml scripts/system-deps
 install: $(BIN)/.installed
 
 lint: install
-	$(BIN)/ruff check kcconf tests demo
-	$(BIN)/ruff format --check kcconf tests demo
+	$(BIN)/ruff check kcconf tests demo bench
+	$(BIN)/ruff format --check kcconf tests demo bench
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format kcconf tests demo
-	$(BIN)/ruff check --fix kcconf tests demo
+	$(BIN)/ruff format kcconf tests demo bench
+	$(BIN)/ruff check --fix kcconf tests demo bench
 
 # The whole suite: lint, types, unit tests and integration tests against a real Keycloak
 # (KCCONF_KEYCLOAK_VERSION, default 26.5.6; or KCCONF_TEST_URL for one already running).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,19 @@ class Change:
     def sort_key(self) -> tuple[int, int, str]:
         """Deletions first, so no reader misses one; then kind order."""
         return (0 if self.action is Action.DELETE else 1, *self.address.sort_key)
+
+    @property
+    def live_address(self) -> Address:
+        """Where the object is now: for a rename, under its old name."""
+        if self.renamed_from:
+            return Address(self.address.kind, self.renamed_from)
+        return self.address
+
+    @property
+    def live_raw(self) -> Mapping[str, Any]:
+        """The live representation an update or delete starts from (read-modify-write)."""
+        assert self.live is not None and self.live.raw is not None
+        return self.live.raw
 
     @property
     def target(self) -> Obj:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kcconf.changes import Change
 from kcconf.document import document
 from kcconf.errors import KcconfError
-from kcconf.model import Address, Obj, Secret
+from kcconf.model import Obj, Secret
 from kcconf.plan import Plan
 from kcconf.workspace import SpecFile, digest
 
@@ -118,14 +117,8 @@ def fingerprints(plan: Plan) -> dict[str, str | None]:
     """Address -> digest of the live object each change touches (None: it did not exist)."""
     prints: dict[str, str | None] = {}
     for change in plan.changes:
-        prints[str(_live_address(change))] = None if change.live is None else _print(change.live)
+        prints[str(change.live_address)] = None if change.live is None else _print(change.live)
     return prints
-
-
-def _live_address(change: Change) -> Address:
-    if change.renamed_from:
-        return Address(change.address.kind, change.renamed_from)
-    return change.address
 
 
 def _print(obj: Obj) -> str:

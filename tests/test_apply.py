@@ -268,9 +268,7 @@ def test_user_attributes_are_merged_key_by_key(
     index.api.put(index.path("users", carol["id"]), {**carol, "attributes": {"badge": ["7"]}})
     spec.write_text(realm_spec(realm, user + "    attributes: {department: support}\n"))
     planned = kcconf("plan", str(spec))
-    assert planned.out.startswith(
-        '~ user carol\n    attributes.department: + support\n'
-    )
+    assert planned.out.startswith("~ user carol\n    attributes.department: + support\n")
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
     attributes = index.users()["carol"]["attributes"]

@@ -133,14 +133,12 @@ class ClientKind:
         index.api.post(index.path("clients"), marked(body))
 
     def update(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        raw = {k: v for k, v in change.live.raw.items() if k not in NOT_PUT}
+        raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
         index.api.put(index.path("clients", str(raw["id"])), body)
 
     def delete(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        index.api.delete(index.path("clients", str(change.live.raw["id"])))
+        index.api.delete(index.path("clients", str(change.live_raw["id"])))
 
 
 def builtin_client(index: Index, client_id: str) -> bool:

@@ -41,11 +41,9 @@ class ClientScopeKind:
         index.api.post(index.path("client-scopes"), marked(body))
 
     def update(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        raw = {k: v for k, v in change.live.raw.items() if k != "protocolMappers"}
+        raw = {k: v for k, v in change.live_raw.items() if k != "protocolMappers"}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
         index.api.put(index.path("client-scopes", str(raw["id"])), body)
 
     def delete(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        index.api.delete(index.path("client-scopes", str(change.live.raw["id"])))
+        index.api.delete(index.path("client-scopes", str(change.live_raw["id"])))

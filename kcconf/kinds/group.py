@@ -80,15 +80,13 @@ class GroupKind:
     def update(self, index: Index, change: Change) -> None:
         # By id: a rename's PUT goes to the live group, carrying the new name. Read-modify-write:
         # a group PUT replaces all attributes and clears a description it is not sent.
-        assert change.live is not None and change.live.raw is not None
-        raw = {k: v for k, v in change.live.raw.items() if k not in NOT_PUT}
+        raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
         index.api.put(index.path("groups", str(raw["id"])), body)
 
     def delete(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
         try:
-            index.api.delete(index.path("groups", str(change.live.raw["id"])))
+            index.api.delete(index.path("groups", str(change.live_raw["id"])))
         except KeycloakError as exc:
             # Deleting a group deletes its subgroups: one also planned for deletion may be gone.
             if exc.status != 404:

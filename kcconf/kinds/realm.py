@@ -72,8 +72,7 @@ class RealmKind:
 
     def update(self, index: Index, change: Change) -> None:
         # Read-modify-write: a realm PUT resets attributes and policies it is not sent (2.1).
-        assert change.live is not None and change.live.raw is not None
-        body = unflatten_into(dict(change.live.raw), {f.name: f.new for f in change.fields})
+        body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
         index.api.put(index.path(""), body)
 
     def delete(self, index: Index, change: Change) -> None:

@@ -126,13 +126,11 @@ class RoleKind:
 
     def update(self, index: Index, change: Change) -> None:
         # The live address: a rename's PUT goes to the old name, carrying the new one.
-        assert change.live is not None and change.live.raw is not None
-        body = unflatten_into(dict(change.live.raw), {f.name: f.new for f in change.fields})
-        index.api.put(_role_path(index, change.live.address), body)
+        body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
+        index.api.put(_role_path(index, change.live_address), body)
 
     def delete(self, index: Index, change: Change) -> None:
-        assert change.live is not None
-        index.api.delete(_role_path(index, change.live.address))
+        index.api.delete(_role_path(index, change.live_address))
 
 
 def _builtin(realm: str, client_id: str, name: str) -> bool:

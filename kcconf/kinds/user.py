@@ -103,19 +103,17 @@ class UserKind:
         _set_password(index, user_id, change.target.initial.get(PASSWORD))
 
     def update(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        user_id = str(change.live.raw["id"])
+        user_id = str(change.live_raw["id"])
         fields = {f.name: f.new for f in change.fields if f.name != PASSWORD}
         if fields:
             # Since 24.0.4 a user PUT is not partial for attributes: send the whole user back.
-            body = unflatten_into(dict(change.live.raw), fields)
+            body = unflatten_into(dict(change.live_raw), fields)
             index.api.put(index.path("users", user_id), body)
         if any(f.name == PASSWORD for f in change.fields):
             _set_password(index, user_id, change.target.initial.get(PASSWORD))
 
     def delete(self, index: Index, change: Change) -> None:
-        assert change.live is not None and change.live.raw is not None
-        index.api.delete(index.path("users", str(change.live.raw["id"])))
+        index.api.delete(index.path("users", str(change.live_raw["id"])))
 
 
 def _role_mappings(index: Index, rep: Mapping[str, Any], want: Obj) -> dict[str, frozenset[str]]:
