@@ -5,6 +5,7 @@ realms in one report; and no planted secret in any output."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -234,3 +235,27 @@ def test_planted_secrets_appear_in_no_output(
     crashed = kcconf("apply", "--auto-approve", str(spec))
     assert crashed.code == 3
     assert "RuntimeError: boom (sensitive)" in crashed.err
+
+
+class Terminal(io.StringIO):
+    """A stdin that says it is a terminal, holding what the person types."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "code"), [("no\n", 1), ("yes\n", 0)])
+def test_apply_asks_on_a_terminal_and_applies_only_on_yes(
+    kcconf: Kcconf,
+    changed: Path,
+    index: Index,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    code: int,
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    asked = kcconf("apply", str(changed))
+    assert asked.code == code, asked.err
+    assert "Apply these changes to realm " in asked.out + asked.err
+    index.forget()
+    assert ("drop-me" in index.clients()) is (answer == "no\n")
