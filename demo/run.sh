@@ -22,7 +22,8 @@ fi
 echo "Keycloak: $KCCONF_URL"
 
 step "kcconf apply demo/minimal-token-before.yaml   (roles optional, full scope on)"
-"$BIN/kcconf" apply --auto-approve demo/minimal-token-before.yaml
+# --reset-passwords: a realm left by an earlier run (or on your Keycloak) gets these passwords.
+"$BIN/kcconf" apply --auto-approve --reset-passwords demo/minimal-token-before.yaml
 
 step "The moderator impersonates alice by token exchange (requested_subject=alice)"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
