@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kcconf import cli
+from kcconf import session
 from kcconf.errors import KeycloakError
 from kcconf.index import Index
 from tests.conftest import Target
@@ -231,7 +231,7 @@ def test_planted_secrets_appear_in_no_output(
     def leak(*_args: object) -> None:
         raise RuntimeError("boom canary-app-secret-2")
 
-    monkeypatch.setattr(cli, "apply_plan", leak)
+    monkeypatch.setattr(session, "apply_plan", leak)
     crashed = kcconf("apply", "--auto-approve", str(spec))
     assert crashed.code == 3
     assert "RuntimeError: boom (sensitive)" in crashed.err

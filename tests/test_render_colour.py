@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from kcconf import cli
+from kcconf import session
 from kcconf.changes import Action, Change, FieldChange, RelationChange
 from kcconf.model import Address, Obj
 from kcconf.plan import Plan
@@ -111,23 +111,23 @@ class Terminal(io.StringIO):
 def test_paint_is_coloured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys, "stdout", Terminal())
-    assert cli.paint() is coloured
+    assert session.paint() is coloured
 
 
 def test_paint_is_plain_when_no_color_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setattr(sys, "stdout", Terminal())
-    assert cli.paint() is plain
+    assert session.paint() is plain
 
 
 def test_an_empty_no_color_does_not_turn_colour_off(monkeypatch: pytest.MonkeyPatch) -> None:
     # no-color.org: only a NO_COLOR that is present and not empty disables colour.
     monkeypatch.setenv("NO_COLOR", "")
     monkeypatch.setattr(sys, "stdout", Terminal())
-    assert cli.paint() is coloured
+    assert session.paint() is coloured
 
 
 def test_paint_is_plain_when_stdout_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
-    assert cli.paint() is plain
+    assert session.paint() is plain

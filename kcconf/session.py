@@ -1,0 +1,110 @@
+"""Running commands against Keycloak: one login for every realm a command handles, progress
+on stderr, results on stdout, and the confirmation a person gives before apply."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from kcconf.api import Api, Credentials
+from kcconf.apply import apply_plan
+from kcconf.checks import summary as check_summary
+from kcconf.document import document
+from kcconf.errors import KcconfError
+from kcconf.index import Index
+from kcconf.markdown import render_markdown
+from kcconf.model import redact
+from kcconf.plan import Plan, make_plan
+from kcconf.render import Paint, coloured, plain, render_plan, render_plans
+from kcconf.verify import run_checks
+from kcconf.workspace import SpecFile
+
+
+def log(message: str) -> None:
+    click.echo(redact(message), err=True)
+
+
+def emit(text: str) -> None:
+    """Results to stdout; secrets are kept out by construction, and scrubbed again here."""
+    click.echo(redact(text), nl=False)
+
+
+def render(plans: list[Plan], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(document(plans), indent=2, default=str) + "\n"
+    if fmt == "markdown":
+        return render_markdown(plans)
+    return render_plans(plans, paint())
+
+
+def paint() -> Paint:
+    """Colour only for a person at a terminal, and never when NO_COLOR is set."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return coloured
+    return plain
+
+
+class Session:
+    """One login to Keycloak for every realm a command handles, and its progress log."""
+
+    def __init__(self, opts: dict[str, Any], quiet: bool) -> None:
+        if not opts["url"]:
+            raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
+        self.quiet = quiet
+        self.api = Api(
+            Credentials(
+                url=opts["url"],
+                auth_realm=opts["auth_realm"],
+                username=opts["username"],
+                password=opts["password"],
+                client_id=opts["client_id"],
+                client_secret=opts["client_secret"],
+            )
+        )
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            log(message)
+
+    def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
+        return [
+            make_plan(Index(self.api, s.realm), s.desired, reset_passwords, self.log) for s in specs
+        ]
+
+    def apply(self, spec: SpecFile, planned: Plan) -> None:
+        if planned.empty:
+            return
+
+        def show(replanned: Plan) -> None:
+            emit(f"Created realm {spec.realm}; its contents, planned against it:\n")
+            emit(render_plan(replanned))
+
+        apply_plan(Index(self.api, spec.realm), planned, spec.desired, self.log, show)
+        emit(f"Applied: realm {spec.realm} now matches the spec.\n")
+
+    def check(self, spec: SpecFile) -> bool:
+        """Run the spec's assertions; print each result; True when none failed."""
+        if not spec.desired.assertions:
+            return True
+        results = run_checks(Index(self.api, spec.realm), spec.desired)
+        emit("".join(f"{r}\n" for r in results) + f"{check_summary(results)}\n")
+        return all(r.passed is not False for r in results)
+
+    def log_requests(self) -> None:
+        counts = ", ".join(f"{m} {n}" for m, n in sorted(self.api.counts.items()))
+        self.log(f"admin API requests: {counts or 'none'}")
+
+
+def confirm(realms: str) -> None:
+    """Ask on a terminal; without one, refuse rather than hang or apply unreviewed."""
+    if not sys.stdin.isatty():
+        raise KcconfError(
+            "not applying: no terminal to confirm on; review the plan and pass --auto-approve"
+        )
+    answer = click.prompt(f"Apply these changes to realm {realms}? Type yes to apply", default="")
+    if answer.strip() != "yes":
+        raise KcconfError("not applied: the plan was not approved")
