@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from kcconf.errors import KeyPath, Location, Problem, SpecError
+from kcconf.errors import KeyPath, Location, SpecError
 from kcconf.lint_rules import Hit, find_hits
-from kcconf.validate import check_document
-from kcconf.yamlload import Document, load_document
+from kcconf.validate import checked_documents
+from kcconf.yamlload import Document
 
 __all__ = ["DEFAULT_IMPERSONATION_LIMIT", "RULES", "Finding", "Rule", "lint_document", "lint_files"]
 
@@ -140,27 +140,18 @@ def lint_files(
     A file that does not load or has schema problems cannot be judged, so nothing is linted and
     SpecError carries the problems of every such file at once.
     """
-    problems: list[Problem] = []
+    # References are left to validate and plan: a role made elsewhere may exist live.
+    docs, problems = checked_documents(paths, references=False)
+    if problems:
+        raise SpecError(problems)
     findings: list[Finding] = []
-    for path in paths:
-        try:
-            doc = load_document(path)
-        except SpecError as exc:
-            problems.extend(exc.problems)
-            continue
-        # References are left to validate and plan: a role made elsewhere may exist live.
-        found = check_document(doc, references=False)
-        if found:
-            problems.extend(found)
-            continue
-        text = path.read_text(encoding="utf-8-sig")
+    for doc in docs:
+        text = Path(doc.path).read_text(encoding="utf-8-sig")
         findings.extend(
             lint_document(
                 doc, text, show_silenced=show_silenced, impersonation_limit=impersonation_limit
             )
         )
-    if problems:
-        raise SpecError(sorted(problems, key=lambda p: _order(p.location)))
     return _sorted(findings)
 
 

@@ -32,6 +32,14 @@ _TYPE_NAMES = {
 
 def validate_files(paths: Sequence[Path]) -> list[Problem]:
     """Load and check every file; all problems, sorted by file, line and column."""
+    return checked_documents(paths)[1]
+
+
+def checked_documents(
+    paths: Sequence[Path], references: bool = True
+) -> tuple[list[Document], list[Problem]]:
+    """The files that load without a problem, and every problem of the others, sorted."""
+    docs: list[Document] = []
     problems: list[Problem] = []
     for path in paths:
         try:
@@ -39,8 +47,11 @@ def validate_files(paths: Sequence[Path]) -> list[Problem]:
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(check_document(doc))
-    return _sorted(problems)
+        found = check_document(doc, references)
+        problems.extend(found)
+        if not found:
+            docs.append(doc)
+    return docs, _sorted(problems)
 
 
 def check_document(doc: Document, references: bool = True) -> list[Problem]:
