@@ -3,12 +3,13 @@ by a real legacy token exchange (requested_subject) on the Keycloak under test."
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from kcconf.api import Api, Credentials
+from kcconf.errors import KeycloakError
 from kcconf.facts import Case, live_facts
 from kcconf.index import Index
 from kcconf.readiness import RULES, Verdict, judge
@@ -172,6 +173,21 @@ def test_a_target_with_admin_roles_is_noted_for_the_versions_that_refuse_it(
     assert any("CVE-2026-17526" in note and "view-users" in note for note in verdict.notes)
 
 
+def story_on(
+    server: Target, kcconf: Kcconf, tmp_path: Path, realm: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Verdict, int, dict[str, object]]:
+    """The story's fixed shape on another server: kcconf's prediction and the real answer."""
+    for key, value in server.env().items():
+        monkeypatch.setenv(key, value)
+    try:
+        apply_shape(kcconf, tmp_path, realm, STORY)
+        case = Case("moderator", "our-public-client", "alice", "our-public-client")
+        return predict_then_exchange(server, realm, case)
+    finally:
+        with contextlib.suppress(KeycloakError):
+            server.api().delete(realm)
+
+
 def test_without_the_token_exchange_feature(
     kcconf: Kcconf,
     keycloak_without_token_exchange: Target,
@@ -181,17 +197,12 @@ def test_without_the_token_exchange_feature(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = keycloak_without_token_exchange
-    for key, value in server.env().items():
-        monkeypatch.setenv(key, value)
-    apply_shape(kcconf, tmp_path, realm, STORY)
-    case = Case("moderator", "our-public-client", "alice", "our-public-client")
-    verdict, status, body = predict_then_exchange(server, realm, case)
+    verdict, status, body = story_on(server, kcconf, tmp_path, realm, monkeypatch)
     assert verdict.reason.startswith("the token-exchange feature is off on the server")
     assert (status, verdict.status) == (400, 400), body
     assert body["error_description"] == (
         "Parameter 'requested_subject' is not supported for standard token exchange"
     )
-    _delete_realm(server, realm)
 
 
 def test_without_fine_grained_permissions_v1(
@@ -202,19 +213,9 @@ def test_without_fine_grained_permissions_v1(
     passwords: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = keycloak_without_fgap_v1
-    for key, value in server.env().items():
-        monkeypatch.setenv(key, value)
-    apply_shape(kcconf, tmp_path, realm, STORY)
-    case = Case("moderator", "our-public-client", "alice", "our-public-client")
-    verdict, status, body = predict_then_exchange(server, realm, case)
+    verdict, status, body = story_on(keycloak_without_fgap_v1, kcconf, tmp_path, realm, monkeypatch)
     assert (verdict.allowed, status) == (True, 200), body
     assert verdict.notes[0].startswith("fine-grained admin permissions v1 are off")
-    _delete_realm(server, realm)
-
-
-def _delete_realm(server: Target, realm: str) -> None:
-    Api(Credentials(server.url, username=server.username, password=server.password)).delete(realm)
 
 
 def test_an_unmeasured_version_is_not_guessed() -> None:
