@@ -22,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kcconf import sandbox
-from kcconf.api import Api, Credentials
 from kcconf.cli import main
 from kcconf.errors import KeycloakError
+from kcconf.keycloak import sandbox
+from kcconf.keycloak.rest import Api, Credentials
 
 REALM = "bench-scale"
 

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from kcconf.tokens import Answer, impersonate, password_grant
+from kcconf.keycloak.oidc import Answer, impersonate, password_grant
 
 CLIENT = "our-public-client"
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from kcconf import sandbox
-from kcconf.api import Api, Credentials
 from kcconf.errors import KcconfError, KeycloakError
-from kcconf.index import Index
+from kcconf.keycloak import sandbox
+from kcconf.keycloak.admin import Index
+from kcconf.keycloak.rest import Api, Credentials
 from tests.helpers import Run, run_cli
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.index import Index
-from kcconf.tokens import password_grant
+from kcconf.keycloak.admin import Index
+from kcconf.keycloak.oidc import password_grant
 from tests.conftest import Target
 from tests.helpers import Run, realm_spec, requests_of
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kcconf.checks import Result, claim_value, summary, token_results
-from kcconf.preview import TokenPreview
-from kcconf.readiness import Facts, judge
+from kcconf.checks.assertions import Result, claim_value, summary, token_results
+from kcconf.checks.rules import Facts, judge
+from kcconf.checks.token_preview import TokenPreview
 
 CLAIMS = {
     "azp": "our-public-client",

@@ -3,9 +3,9 @@ executes. Both states are built by hand in the shape the kinds give them."""
 
 from __future__ import annotations
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.compare import MASKED, compare, same
-from kcconf.model import Address, Obj, Secret, State
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj, Secret, State
+from kcconf.planning.compare import MASKED, compare, same
 
 CLIENT = Address("client", "app")
 BOB = Address("user", "bob")

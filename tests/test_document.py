@@ -9,10 +9,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.document import document
-from kcconf.model import Address, Obj, Secret
-from kcconf.plan import Plan
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj, Secret
+from kcconf.output.json_plan import document
+from kcconf.planning.plan import Plan
 from tests.helpers import ROOT
 
 SCHEMA = json.loads((ROOT / "docs" / "plan-format.schema.json").read_text())

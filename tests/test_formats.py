@@ -13,9 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kcconf import session
+from kcconf.cli import session
 from kcconf.errors import KeycloakError
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from tests.conftest import Target
 from tests.helpers import ROOT, Run, assert_no_canary, realm_spec
 

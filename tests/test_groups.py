@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kcconf.changes import Action, Change
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from kcconf.kinds.group import GroupKind, planned_paths
-from kcconf.model import MARKER, Address, Obj, State, relation_target
+from kcconf.model.changes import Action, Change
+from kcconf.model.objects import MARKER, Address, Obj, State, relation_target
 from tests.helpers import Run, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from kcconf.errors import Location, SpecError
-from kcconf.lint import RULES, Finding, lint_document, lint_files
-from kcconf.yamlload import load_document
+from kcconf.lint.findings import RULES, Finding, lint_document, lint_files
+from kcconf.spec.yamlload import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RISKY = Path("tests/data/lint/risky.yaml")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from tests.helpers import Run, realm_spec
 
 Kcconf = Callable[..., Run]

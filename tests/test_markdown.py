@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.markdown import render_markdown
-from kcconf.model import Address, Obj, Secret
-from kcconf.plan import Plan
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj, Secret
+from kcconf.output.markdown import render_markdown
+from kcconf.planning.plan import Plan
 
 LEGACY = Address("client", "legacy")
 APP = Address("client", "app")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcconf.model import KIND_ORDER, Address, Secret, flatten, normal, unflatten_into
+from kcconf.model.objects import KIND_ORDER, Address, Secret, flatten, normal, unflatten_into
 
 ATTRIBUTES = frozenset({"attributes"})
 

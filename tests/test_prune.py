@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kcconf.builtins import BUILTIN_CLIENT_SCOPES, BUILTIN_CLIENTS, builtin_realm_roles
-from kcconf.index import Index
-from kcconf.model import MARKER
+from kcconf.keycloak.admin import Index
+from kcconf.model.objects import MARKER
 from tests.helpers import Run, realm_spec
 
 Kcconf = Callable[..., Run]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from kcconf.checks.impersonation import Case, live_facts
+from kcconf.checks.rules import RULES, Verdict, judge
 from kcconf.errors import KeycloakError
-from kcconf.facts import Case, live_facts
-from kcconf.index import Index
-from kcconf.readiness import RULES, Verdict, judge
-from kcconf.tokens import impersonate, password_grant
+from kcconf.keycloak.admin import Index
+from kcconf.keycloak.oidc import impersonate, password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run
 
@@ -219,7 +219,7 @@ def test_without_fine_grained_permissions_v1(
 
 
 def test_an_unmeasured_version_is_not_guessed() -> None:
-    from kcconf.readiness import Facts
+    from kcconf.checks.rules import Facts
 
     facts = Facts("99.0.0", True, True, True, True, True, True, False, True, True, True)
     verdict = judge(facts)

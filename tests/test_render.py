@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from kcconf.changes import Action, FieldChange
-from kcconf.compare import compare
 from kcconf.kinds.client import live_fields
-from kcconf.model import Address, Obj, Secret, State
-from kcconf.plan import Plan
-from kcconf.render import render_plan
-from kcconf.spec import load_spec
+from kcconf.model.changes import Action, FieldChange
+from kcconf.model.objects import Address, Obj, Secret, State
+from kcconf.output.text import render_plan
+from kcconf.planning.compare import compare
+from kcconf.planning.plan import Plan
+from kcconf.spec.load import load_spec
 from tests.helpers import ROOT
 
 PASSWORDS = {"MODERATOR_PASSWORD": "moderator-pw-1", "ALICE_PASSWORD": "alice-pw-1"}
@@ -204,8 +204,8 @@ def test_a_live_client_secret_never_appears_in_a_changes_repr() -> None:
 
 
 def test_changed_lists_show_the_items_removed_and_added() -> None:
-    from kcconf.changes import FieldChange
-    from kcconf.render import field_line
+    from kcconf.model.changes import FieldChange
+    from kcconf.output.text import field_line
 
     change = FieldChange(
         "redirectUris", ["https://a/*", "https://b/*"], ["https://b/*", "https://c/*"]

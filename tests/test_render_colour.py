@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from kcconf import session
-from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.model import Address, Obj
-from kcconf.plan import Plan
-from kcconf.render import coloured, plain, render_plans
+from kcconf.cli import session
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj
+from kcconf.output.text import coloured, plain, render_plans
+from kcconf.planning.plan import Plan
 
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kcconf.changes import Action, Change, FieldChange
 from kcconf.errors import KcconfError
-from kcconf.model import Address, Limits, Obj
-from kcconf.plan import Plan
-from kcconf.safety import check_deletes
+from kcconf.model.changes import Action, Change, FieldChange
+from kcconf.model.objects import Address, Limits, Obj
+from kcconf.planning.plan import Plan
+from kcconf.planning.safety import check_deletes
 
 ADVICE = "review the plan, then pass --allow-deletes or raise prune.limits in the spec"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kcconf import sandbox
 from kcconf.errors import KcconfError
-from kcconf.sandbox import Server
+from kcconf.keycloak import sandbox
+from kcconf.keycloak.sandbox import Server
 
 JVM = Path("/usr/lib/jvm")
 

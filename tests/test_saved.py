@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
 from kcconf.errors import KcconfError
-from kcconf.model import Address, Obj, Secret
-from kcconf.plan import Plan
-from kcconf.saved import (
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj, Secret
+from kcconf.output.saved import (
     KIND,
     check_current,
     check_specs,
@@ -23,7 +22,8 @@ from kcconf.saved import (
     load,
     save,
 )
-from kcconf.workspace import SpecFile, load_all
+from kcconf.planning.plan import Plan
+from kcconf.spec.workspace import SpecFile, load_all
 from tests.helpers import ROOT
 
 SCHEMA = json.loads((ROOT / "docs" / "plan-format.schema.json").read_text())

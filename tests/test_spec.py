@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from kcconf.compare import compare
 from kcconf.errors import SpecError
-from kcconf.model import Address, Obj, Secret, State
-from kcconf.spec import load_spec
+from kcconf.model.objects import Address, Obj, Secret, State
+from kcconf.planning.compare import compare
+from kcconf.spec.load import load_spec
 from tests.helpers import ROOT, run_cli
 
 STORY = Path("realms/minimal-token-impersonation.yaml")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.index import Index
-from kcconf.tokens import decode, impersonate, password_grant
+from kcconf.keycloak.admin import Index
+from kcconf.keycloak.oidc import decode, impersonate, password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run, requests_of
 

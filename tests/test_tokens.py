@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.readiness import RULES
-from kcconf.tokens import password_grant
+from kcconf.checks.rules import RULES
+from kcconf.keycloak.oidc import password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run
 

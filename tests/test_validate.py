@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from kcconf.errors import Location, Problem
-from kcconf.validate import check_document, load_schema, validate_files
-from kcconf.yamlload import load_document
+from kcconf.spec.validate import check_document, load_schema, validate_files
+from kcconf.spec.yamlload import load_document
 
 FULL_EXAMPLE = Path(__file__).parent / "data" / "full-example.yaml"
 
@@ -44,7 +44,7 @@ def test_schema_is_a_valid_draft_2020_12_schema_with_secrets_marked() -> None:
     client, user = schema["$defs"]["client"], schema["$defs"]["user"]
     assert client["properties"]["secret"]["x-kcconf-secret"] is True
     assert user["properties"]["password"]["x-kcconf-secret"] is True
-    packaged = resources.files("kcconf").joinpath("schema/realm.schema.json").read_text()
+    packaged = resources.files("kcconf").joinpath("spec/schema/realm.schema.json").read_text()
     assert json.loads(packaged) == schema
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kcconf.errors import KcconfError, SpecError
-from kcconf.workspace import digest, load_all, spec_paths
+from kcconf.spec.workspace import digest, load_all, spec_paths
 
 
 def spec(path: Path, realm: str) -> Path:

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from kcconf.errors import Location, SpecError
-from kcconf.yamlload import Document, load_document
+from kcconf.spec.yamlload import Document, load_document
 
 
 def write(directory: Path, text: str, name: str = "spec.yaml") -> Path:

@@ -9,7 +9,7 @@ from kcconf.kinds.group import GroupKind
 from kcconf.kinds.realm import RealmKind
 from kcconf.kinds.role import RoleKind
 from kcconf.kinds.user import UserKind
-from kcconf.model import KIND_ORDER
+from kcconf.model.objects import KIND_ORDER
 
 KINDS: tuple[Kind, ...] = (
     RealmKind(),

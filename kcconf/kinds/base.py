@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kcconf.changes import Change
 from kcconf.errors import KeyPath, Problem
-from kcconf.index import Index
-from kcconf.model import Address, Obj, Secret, State, flatten
-from kcconf.yamlload import Document
+from kcconf.keycloak.admin import Index
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, Secret, State, flatten
+from kcconf.spec.yamlload import Document
 
 
 class SpecContext:

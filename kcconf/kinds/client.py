@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.builtins import BUILTIN_CLIENTS
-from kcconf.changes import Change
-from kcconf.index import Index, mapping_refs
+from kcconf.keycloak.admin import Index, mapping_refs
 from kcconf.kinds.base import (
     MappingEndpoint,
     Relation,
@@ -17,7 +16,8 @@ from kcconf.kinds.base import (
     previous,
     role_relations,
 )
-from kcconf.model import (
+from kcconf.model.changes import Change
+from kcconf.model.objects import (
     Address,
     Obj,
     Secret,

@@ -6,10 +6,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from kcconf.builtins import BUILTIN_CLIENT_SCOPES
-from kcconf.changes import Change
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from kcconf.kinds.base import Relation, SpecContext, pick, previous
-from kcconf.model import Address, Obj, State, marked, owned, unflatten_into, with_string_attributes
+from kcconf.model.changes import Change
+from kcconf.model.objects import (
+    Address,
+    Obj,
+    State,
+    marked,
+    owned,
+    unflatten_into,
+    with_string_attributes,
+)
 
 FIELDS = ("description", "protocol", "attributes")
 

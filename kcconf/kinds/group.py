@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.changes import Change
 from kcconf.errors import KeycloakError
-from kcconf.index import Index, Rep, mapping_refs
+from kcconf.keycloak.admin import Index, Rep, mapping_refs
 from kcconf.kinds.base import (
     MappingEndpoint,
     Relation,
@@ -21,7 +20,8 @@ from kcconf.kinds.base import (
     previous,
     role_relations,
 )
-from kcconf.model import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
 
 FIELDS = ("attributes",)
 # Parts of a group representation a PUT does not change: they have their own endpoints.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.changes import Change
 from kcconf.errors import KeycloakError
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from kcconf.kinds.base import Relation, SpecContext
-from kcconf.model import Address, Obj, State, flatten, text, unflatten_into
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
 
 SCOPE_LISTS = {"defaultDefaultClientScopes": "default", "defaultOptionalClientScopes": "optional"}
 

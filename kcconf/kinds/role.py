@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.api import seg
 from kcconf.builtins import BUILTIN_CLIENT_ROLES, builtin_realm_roles
-from kcconf.changes import Change
-from kcconf.index import Index, role_refs
+from kcconf.keycloak.admin import Index, role_refs
+from kcconf.keycloak.rest import seg
 from kcconf.kinds.base import Relation, SpecContext, pick, prefixed, previous, role_relations
-from kcconf.model import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
 
 FIELDS = ("description",)
 

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.builtins import default_roles_name
-from kcconf.changes import Change
-from kcconf.index import Index, mapping_refs
+from kcconf.keycloak.admin import Index, mapping_refs
 from kcconf.kinds.base import (
     MappingEndpoint,
     Relation,
@@ -17,7 +16,8 @@ from kcconf.kinds.base import (
     role_relations,
 )
 from kcconf.kinds.group import planned_paths
-from kcconf.model import Address, Obj, Secret, State, marked, owned, unflatten_into
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, Secret, State, marked, owned, unflatten_into
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"

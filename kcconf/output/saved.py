@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kcconf.document import document
 from kcconf.errors import KcconfError
-from kcconf.model import Obj, Secret
-from kcconf.plan import Plan
-from kcconf.workspace import SpecFile, digest
+from kcconf.model.objects import Obj, Secret
+from kcconf.output.json_plan import document
+from kcconf.planning.plan import Plan
+from kcconf.spec.workspace import SpecFile, digest
 
 KIND = "kcconf-saved-plan"
 

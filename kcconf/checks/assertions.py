@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kcconf.index import Index
-from kcconf.preview import TokenPreview, preview
+from kcconf.checks.token_preview import TokenPreview, preview
+from kcconf.keycloak.admin import Index
 
 MISSING = object()
 

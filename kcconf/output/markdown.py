@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kcconf.changes import Action
-from kcconf.plan import Plan
-from kcconf.render import render_plan, total
+from kcconf.model.changes import Action
+from kcconf.output.text import render_plan, total
+from kcconf.planning.plan import Plan
 
 HEADER = "### kcconf plan"
 

@@ -1,7 +1,7 @@
 """The risk rules behind `kcconf lint`, read from a spec that `check_document` accepted.
 
 Each rule looks only at the file: no Keycloak, no network. It yields a Hit at the key that causes
-the risk; kcconf.lint turns hits into located findings and applies the silencing comments.
+the risk; kcconf.lint.findings turns hits into located findings and applies the silencing comments.
 An unwritten setting is judged by Keycloak's default for it (fullScopeAllowed: true), because
 that is what a client created from the file gets.
 """
@@ -32,7 +32,7 @@ RoleId = tuple[str | None, str]  # (None, name) for a realm role, (clientId, nam
 
 @dataclass(frozen=True)
 class Hit:
-    """One risk found at `keypath`; kcconf.lint adds where it was written."""
+    """One risk found at `keypath`; kcconf.lint.findings adds where it was written."""
 
     rule: str
     keypath: KeyPath
@@ -40,7 +40,7 @@ class Hit:
 
 
 def find_hits(data: Any, impersonation_limit: int = 3) -> list[Hit]:
-    """Every hit of every rule in one spec's data (KC000 is kcconf.lint's: it reads comments)."""
+    """Every hit of every rule in one spec's data (KC000 is findings.py's: it reads comments)."""
     hits: list[Hit] = []
     for path, client in _items(data, "clients"):
         hits.extend(_public_full_scope(path, client))

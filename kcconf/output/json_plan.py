@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
 
-from kcconf.changes import Action, Change, FieldChange
 from kcconf.kinds import relation
-from kcconf.plan import Plan, rename_hints
+from kcconf.model.changes import Action, Change, FieldChange
+from kcconf.planning.plan import Plan, rename_hints
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"

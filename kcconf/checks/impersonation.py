@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kcconf.index import Index
-from kcconf.model import Address, Obj, State
-from kcconf.preview import preview
-from kcconf.readiness import IMPERSONATION, Facts
+from kcconf.checks.rules import IMPERSONATION, Facts
+from kcconf.checks.token_preview import preview
+from kcconf.keycloak.admin import Index
+from kcconf.model.objects import Address, Obj, State
 
 LIGHTWEIGHT = "client.use.lightweight.access.token.enabled"
 MANAGEMENT = "realm-management"

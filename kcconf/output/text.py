@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from kcconf.changes import Action, Change, FieldChange
 from kcconf.kinds import relation
-from kcconf.model import KIND_ORDER
-from kcconf.plan import Plan, rename_hints
+from kcconf.model.changes import Action, Change, FieldChange
+from kcconf.model.objects import KIND_ORDER
+from kcconf.planning.plan import Plan, rename_hints
 
 INDENT = "    "
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}

@@ -13,18 +13,18 @@ from typing import Any, TypeVar
 
 import click
 
-from kcconf import sandbox
+from kcconf.checks.token_preview import preview, render_preview
+from kcconf.cli.session import Session, confirm, emit, log, paint, render
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
-from kcconf.index import Index
-from kcconf.lint import lint_files
-from kcconf.preview import preview, render_preview
-from kcconf.render import render_plans
-from kcconf.safety import check_deletes
-from kcconf.saved import check_current, check_specs, is_saved_plan, save
-from kcconf.saved import load as load_saved
-from kcconf.session import Session, confirm, emit, log, paint, render
-from kcconf.validate import validate_files
-from kcconf.workspace import load_all
+from kcconf.keycloak import sandbox
+from kcconf.keycloak.admin import Index
+from kcconf.lint.findings import lint_files
+from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
+from kcconf.output.saved import load as load_saved
+from kcconf.output.text import render_plans
+from kcconf.planning.safety import check_deletes
+from kcconf.spec.validate import validate_files
+from kcconf.spec.workspace import load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 

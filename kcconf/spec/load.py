@@ -10,9 +10,9 @@ from typing import Any
 from kcconf.errors import raise_if_problems
 from kcconf.kinds import KINDS
 from kcconf.kinds.base import SpecContext
-from kcconf.model import Limits, State
-from kcconf.validate import check_document
-from kcconf.yamlload import load_document
+from kcconf.model.objects import Limits, State
+from kcconf.spec.validate import check_document
+from kcconf.spec.yamlload import load_document
 
 
 def load_spec(path: Path, env: Mapping[str, str] | None = None) -> State:

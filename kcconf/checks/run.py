@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kcconf.checks import Result, check_tokens
-from kcconf.facts import Case, live_facts, projected_facts
-from kcconf.index import Index
-from kcconf.model import State
-from kcconf.readiness import Verdict, judge
+from kcconf.checks.assertions import Result, check_tokens
+from kcconf.checks.impersonation import Case, live_facts, projected_facts
+from kcconf.checks.rules import Verdict, judge
+from kcconf.keycloak.admin import Index
+from kcconf.model.objects import State
 
 
 def run_checks(index: Index, desired: State) -> list[Result]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kcconf.changes import Action
 from kcconf.errors import KcconfError
-from kcconf.model import Limits
-from kcconf.plan import Plan
+from kcconf.model.changes import Action
+from kcconf.model.objects import Limits
+from kcconf.planning.plan import Plan
 
 
 def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kcconf.errors import KeyPath, Location, SpecError
-from kcconf.lint_rules import Hit, find_hits
-from kcconf.validate import checked_documents
-from kcconf.yamlload import Document
+from kcconf.lint.rules import Hit, find_hits
+from kcconf.spec.validate import checked_documents
+from kcconf.spec.yamlload import Document
 
 __all__ = ["DEFAULT_IMPERSONATION_LIMIT", "RULES", "Finding", "Rule", "lint_document", "lint_files"]
 

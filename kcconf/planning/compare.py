@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from kcconf.changes import Action, Change, FieldChange, RelationChange
-from kcconf.model import Address, Obj, Secret, State, normal, relation_target
+from kcconf.model.changes import Action, Change, FieldChange, RelationChange
+from kcconf.model.objects import Address, Obj, Secret, State, normal, relation_target
 
 # Keycloak's partial exports show secrets this way: an unknown value, not a different one.
 MASKED = "**********"

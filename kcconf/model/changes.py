@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kcconf.model import Address, Obj
+from kcconf.model.objects import Address, Obj
 
 
 class Action(enum.Enum):

@@ -6,13 +6,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from kcconf.changes import Action, Change
-from kcconf.compare import compare, unmanaged
+from kcconf.checks.run import plan_warnings
 from kcconf.errors import KcconfError
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from kcconf.kinds import KINDS
-from kcconf.model import Address, State, relation_target
-from kcconf.verify import plan_warnings
+from kcconf.model.changes import Action, Change
+from kcconf.model.objects import Address, State, relation_target
+from kcconf.planning.compare import compare, unmanaged
 
 Progress = Callable[[str], None] | None
 

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from kcconf.builtins import BUILTIN_CLIENT_ROLES, BUILTIN_CLIENT_SCOPES, builtin_realm_roles
 from kcconf.errors import KeyPath, Problem, SpecError
-from kcconf.yamlload import Document, load_document
+from kcconf.spec.yamlload import Document, load_document
 
 _TYPE_NAMES = {
     "object": "a mapping",
@@ -68,8 +68,8 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
 
 @functools.cache
 def load_schema() -> dict[str, Any]:
-    """The packaged realm spec schema (kcconf/schema/realm.schema.json)."""
-    text = resources.files("kcconf").joinpath("schema/realm.schema.json").read_text("utf-8")
+    """The packaged realm spec schema (kcconf/spec/schema/realm.schema.json)."""
+    text = resources.files("kcconf").joinpath("spec/schema/realm.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kcconf.errors import KcconfError, Problem, SpecError
-from kcconf.model import State
-from kcconf.spec import load_spec
+from kcconf.model.objects import State
+from kcconf.spec.load import load_spec
 
 SUFFIXES = (".yaml", ".yml")
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 
 # An RS256 signature over a 2048-bit key is 256 bytes: 342 characters of base64url.
 SIGNATURE_CHARS = 342

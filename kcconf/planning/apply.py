@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kcconf.changes import Action, Change
 from kcconf.errors import KcconfError
-from kcconf.index import Index
+from kcconf.keycloak.admin import Index
 from kcconf.kinds import BY_NAME, relation
-from kcconf.model import State
-from kcconf.plan import Plan, make_plan
+from kcconf.model.changes import Action, Change
+from kcconf.model.objects import State
+from kcconf.planning.plan import Plan, make_plan
 
 Log = Callable[[str], None]
 Show = Callable[[Plan], None]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kcconf.api import Api, seg
 from kcconf.errors import KcconfError
+from kcconf.keycloak.rest import Api, seg
 
 Rep = dict[str, Any]
 PAGE = 500

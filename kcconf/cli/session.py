@@ -10,18 +10,18 @@ from typing import Any
 
 import click
 
-from kcconf.api import Api, Credentials
-from kcconf.apply import apply_plan
-from kcconf.checks import summary as check_summary
-from kcconf.document import document
+from kcconf.checks.assertions import summary as check_summary
+from kcconf.checks.run import run_checks
 from kcconf.errors import KcconfError
-from kcconf.index import Index
-from kcconf.markdown import render_markdown
-from kcconf.model import redact
-from kcconf.plan import Plan, make_plan
-from kcconf.render import Paint, coloured, plain, render_plan, render_plans
-from kcconf.verify import run_checks
-from kcconf.workspace import SpecFile
+from kcconf.keycloak.admin import Index
+from kcconf.keycloak.rest import Api, Credentials
+from kcconf.model.objects import redact
+from kcconf.output.json_plan import document
+from kcconf.output.markdown import render_markdown
+from kcconf.output.text import Paint, coloured, plain, render_plan, render_plans
+from kcconf.planning.apply import apply_plan
+from kcconf.planning.plan import Plan, make_plan
+from kcconf.spec.workspace import SpecFile
 
 
 def log(message: str) -> None:

@@ -1,0 +1,1 @@
+"""kcconf lint: risky realm shapes flagged offline, with rule ids."""

@@ -1,0 +1,1 @@
+"""The values plan and apply share: addresses, objects, states and changes."""

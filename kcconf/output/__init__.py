@@ -1,0 +1,1 @@
+"""Plans for people and machines: text, markdown, JSON, and saved plans."""

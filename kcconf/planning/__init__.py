@@ -1,0 +1,1 @@
+"""The planning core: one comparison, the plan, the safety checks and apply."""

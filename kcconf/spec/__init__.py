@@ -1,0 +1,1 @@
+"""Reading specs: YAML with locations, the JSON Schema, validation, the desired state."""
