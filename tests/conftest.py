@@ -19,7 +19,7 @@ import pytest
 
 from kcconf.errors import KcconfError, KeycloakError
 from kcconf.keycloak import sandbox
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
 from tests.helpers import Run, run_cli
 
@@ -90,9 +90,9 @@ def realm(keycloak: Target, request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def index(keycloak: Target, realm: str) -> Index:
+def index(keycloak: Target, realm: str) -> RealmAdmin:
     """A fresh admin connection to the test's realm, with its own request counts."""
-    return Index(keycloak.api(), realm)
+    return RealmAdmin(keycloak.api(), realm)
 
 
 @pytest.fixture

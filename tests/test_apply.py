@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import password_grant
 from tests.conftest import Target
 from tests.helpers import Run, realm_spec, requests_of
@@ -78,7 +78,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_every_kind_is_created_as_written(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
     spec = tmp_path / "full.yaml"
     spec.write_text(realm_spec(realm, FULL))
@@ -106,7 +106,7 @@ def test_every_kind_is_created_as_written(
 
 
 def test_a_second_apply_changes_fields_and_relations_in_place(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
     spec = tmp_path / "full.yaml"
     spec.write_text(realm_spec(realm, FULL))
@@ -159,7 +159,7 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
 
 
 def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(realm_spec(realm, "clients:\n  - clientId: app\n    publicClient: true\n"))
@@ -193,7 +193,7 @@ def test_absent_keys_are_left_alone_and_empty_lists_mean_none(
 
 
 def test_a_changed_secret_is_planned_without_showing_it(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(
@@ -253,7 +253,7 @@ def test_passwords_are_set_at_creation_and_reset_only_when_asked(
 
 
 def test_user_attributes_are_merged_key_by_key(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = tmp_path / "spec.yaml"
     user = "users:\n  - username: carol\n    firstName: Carol\n"
@@ -310,7 +310,7 @@ def test_bad_credentials_are_a_one_line_error(
 
 
 def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, env: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, env: pytest.MonkeyPatch
 ) -> None:
     bot = (
         "clients:\n  - clientId: kcconf-bot\n    publicClient: false\n"

@@ -15,7 +15,7 @@ import pytest
 
 from kcconf.cli import session
 from kcconf.errors import KeycloakError
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from tests.conftest import Target
 from tests.helpers import ROOT, Run, assert_no_canary, realm_spec
 
@@ -119,7 +119,7 @@ def test_the_markdown_plan(kcconf: Kcconf, changed: Path, realm: str) -> None:
 
 
 def test_a_saved_plan_is_applied_exactly(
-    kcconf: Kcconf, changed: Path, index: Index, tmp_path: Path
+    kcconf: Kcconf, changed: Path, index: RealmAdmin, tmp_path: Path
 ) -> None:
     saved = tmp_path / "plan.json"
     assert kcconf("plan", "--out", str(saved), str(changed)).code == 2
@@ -131,7 +131,7 @@ def test_a_saved_plan_is_applied_exactly(
 
 
 def test_a_saved_plan_is_refused_when_the_realm_changed_since(
-    kcconf: Kcconf, changed: Path, index: Index, tmp_path: Path, realm: str
+    kcconf: Kcconf, changed: Path, index: RealmAdmin, tmp_path: Path, realm: str
 ) -> None:
     saved = tmp_path / "plan.json"
     assert kcconf("plan", "--out", str(saved), str(changed)).code == 2
@@ -149,7 +149,7 @@ def test_a_saved_plan_is_refused_when_the_realm_changed_since(
 
 
 def test_a_saved_plan_is_refused_when_a_spec_changed_since(
-    kcconf: Kcconf, changed: Path, index: Index, tmp_path: Path
+    kcconf: Kcconf, changed: Path, index: RealmAdmin, tmp_path: Path
 ) -> None:
     saved = tmp_path / "plan.json"
     assert kcconf("plan", "--out", str(saved), str(changed)).code == 2
@@ -164,7 +164,7 @@ def test_a_saved_plan_is_refused_when_a_spec_changed_since(
 
 
 def test_apply_refuses_without_a_terminal_or_auto_approve(
-    kcconf: Kcconf, changed: Path, index: Index
+    kcconf: Kcconf, changed: Path, index: RealmAdmin
 ) -> None:
     refused = kcconf("apply", str(changed))
     assert refused.code == 1
@@ -248,7 +248,7 @@ class Terminal(io.StringIO):
 def test_apply_asks_on_a_terminal_and_applies_only_on_yes(
     kcconf: Kcconf,
     changed: Path,
-    index: Index,
+    index: RealmAdmin,
     monkeypatch: pytest.MonkeyPatch,
     answer: str,
     code: int,

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds import relation
 from kcconf.kinds.group import GroupKind, planned_paths
 from kcconf.model.changes import Action, Change
-from kcconf.model.objects import MARKER, Address, Obj, State, relation_target
+from kcconf.model.objects import MARKER, Address, Obj, State
 from tests.helpers import Run, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
@@ -52,7 +53,7 @@ def apply(kcconf: Kcconf, spec: Path, *flags: str) -> Run:
     return done
 
 
-def role_mappings(index: Index, path: str) -> set[str]:
+def role_mappings(index: RealmAdmin, path: str) -> set[str]:
     body = index.api.get(index.path("groups", index.group_id(path), "role-mappings")) or {}
     realm = {r["name"] for r in body.get("realmMappings") or []}
     clients = {
@@ -63,7 +64,7 @@ def role_mappings(index: Index, path: str) -> set[str]:
     return realm | clients
 
 
-def member_of(index: Index, username: str) -> set[str]:
+def member_of(index: RealmAdmin, username: str) -> set[str]:
     return {g["path"] for g in index.paged(f"users/{index.user_id(username)}/groups")}
 
 
@@ -71,7 +72,7 @@ def member_of(index: Index, username: str) -> set[str]:
 
 
 def test_nested_groups_are_created_as_written(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     apply(kcconf, write(tmp_path, realm, BASE))
     spec = write(tmp_path, realm, BASE + TREE)
@@ -108,7 +109,7 @@ def test_nested_groups_are_created_as_written(
 
 
 def test_a_second_apply_changes_groups_in_place_and_merges_attributes(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = write(tmp_path, realm, BASE + TREE)
     apply(kcconf, spec)
@@ -153,7 +154,7 @@ def test_a_second_apply_changes_groups_in_place_and_merges_attributes(
 
 
 def test_more_subgroups_than_keycloak_lists_by_default(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     # Keycloak's children list returns 10 groups unless asked for more.
     children = "".join(f"      - name: team{i:02d}\n" for i in range(12))
@@ -176,7 +177,7 @@ users:
 
 
 def test_user_group_membership_is_left_alone_when_absent_and_exact_when_written(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = write(tmp_path, realm, MEMBERSHIP)
     apply(kcconf, spec)
@@ -219,7 +220,7 @@ def test_user_group_membership_is_left_alone_when_absent_and_exact_when_written(
 
 
 def test_a_group_that_exists_nowhere_is_an_error_naming_it(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     apply(kcconf, write(tmp_path, realm, "users:\n  - username: bob\n"))
     index.api.post(index.path("groups"), {"name": "by-hand"})
@@ -269,7 +270,7 @@ users:
 
 
 def test_a_renamed_group_keeps_its_id_members_mappings_and_subgroups(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     apply(kcconf, write(tmp_path, realm, RENAME_BEFORE))
     before = {path: rep["id"] for path, rep in index.groups().items()}
@@ -300,7 +301,7 @@ def test_a_renamed_group_keeps_its_id_members_mappings_and_subgroups(
 
 
 def test_prune_created_deletes_only_undeclared_groups_kcconf_made_with_their_subgroups(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     made = (
         "groups:\n  - name: keep\n  - name: holder\n"
@@ -348,7 +349,7 @@ def test_prune_created_deletes_only_undeclared_groups_kcconf_made_with_their_sub
 
 
 def test_deleting_a_group_its_deleted_parent_took_along_is_no_error(
-    realm: str, index: Index
+    realm: str, index: RealmAdmin
 ) -> None:
     index.api.post("", {"realm": realm, "enabled": True})
     parent = index.api.post(index.path("groups"), {"name": "parent"})
@@ -407,5 +408,6 @@ def test_no_rename_when_the_new_name_exists_or_the_old_one_is_declared() -> None
 
 
 def test_a_user_groups_relation_names_groups() -> None:
-    assert relation_target("groups", "/staff/moderators") == Address("group", "/staff/moderators")
-    assert relation_target("realmRoles", "auditor") == Address("realm-role", "auditor")
+    # A relation's target kind is declared with it, never guessed from the relation's name.
+    assert relation("user", "groups").target == "group"
+    assert relation("user", "realmRoles").target == "realm-role"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from tests.helpers import Run, realm_spec
 
 Kcconf = Callable[..., Run]
@@ -55,7 +55,7 @@ def spec_text(realm: str, value: Callable[[str], str | None]) -> str:
     )
 
 
-def add_extras(index: Index) -> None:
+def add_extras(index: RealmAdmin) -> None:
     """One extra item on every list, made by hand in Keycloak."""
     api, app = index.api, index.client_uuid("app")
     extra_scope = index.scope_id("phone")
@@ -74,7 +74,7 @@ def add_extras(index: Index) -> None:
 
 
 def test_absent_is_left_alone_a_list_is_exact_and_empty_is_none(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(spec_text(realm, LISTS.get))

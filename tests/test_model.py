@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kcconf.model.objects import KIND_ORDER, Address, Secret, flatten, normal, unflatten_into
+from kcconf.kinds import KINDS, address_order
+from kcconf.model.objects import Address, Secret, flatten, normal, unflatten_into
 
 ATTRIBUTES = frozenset({"attributes"})
 
@@ -100,7 +101,7 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         Address("realm", "demo"),
         Address("client", "api"),
     ]
-    assert sorted(addresses, key=lambda a: a.sort_key) == [
+    assert sorted(addresses, key=address_order) == [
         Address("realm", "demo"),
         Address("client-scope", "audit"),
         Address("realm-role", "auditor"),
@@ -109,8 +110,8 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         Address("client-role", "app/reader"),
         Address("user", "alice"),
     ]
-    assert Address("client", "app").sort_key == (3, "app")
-    assert KIND_ORDER == (
+    assert address_order(Address("client", "app")) == (3, "app")
+    assert tuple(k.name for k in KINDS) == (
         "realm",
         "client-scope",
         "realm-role",

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.builtins import BUILTIN_CLIENT_SCOPES, BUILTIN_CLIENTS, builtin_realm_roles
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds.client import BUILTIN_CLIENTS
+from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
+from kcconf.kinds.role import builtin_realm_roles
 from kcconf.model.objects import MARKER
 from tests.helpers import Run, realm_spec
 
@@ -28,7 +30,7 @@ def write(tmp_path: Path, realm: str, body: str) -> Path:
 
 
 def test_undeclared_objects_survive_and_are_counted(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = write(tmp_path, realm, clients("app"))
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
@@ -46,7 +48,7 @@ def test_undeclared_objects_survive_and_are_counted(
 
 
 def test_prune_removes_exactly_the_undeclared_objects_kcconf_created(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = write(tmp_path, realm, clients("keep", "drop") + "roles:\n  - name: old-role\n")
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
@@ -73,7 +75,7 @@ def test_prune_removes_exactly_the_undeclared_objects_kcconf_created(
 
 
 def test_builtins_survive_the_widest_prune(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SVC_SECRET", "canary-svc-secret")
     svc = (
@@ -113,7 +115,7 @@ def test_builtins_survive_the_widest_prune(
 
 
 def test_a_deletion_threshold_refuses_and_the_override_proceeds(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     users = "users:\n" + "".join(f"  - username: user{i}\n" for i in range(3))
     spec = write(tmp_path, realm, users)
@@ -135,7 +137,7 @@ def test_a_deletion_threshold_refuses_and_the_override_proceeds(
 
 
 def test_a_rename_keeps_the_uuid_secret_and_mappings(
-    kcconf: Kcconf, realm: str, index: Index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OLD_SECRET", "canary-rename-secret")
     before = (

@@ -12,7 +12,7 @@ import pytest
 from kcconf.checks.impersonation import Case, live_facts
 from kcconf.checks.rules import RULES, Verdict, judge
 from kcconf.errors import KeycloakError
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import impersonate, password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run
@@ -134,7 +134,7 @@ def apply_shape(kcconf: Kcconf, tmp_path: Path, realm: str, shape: str) -> None:
 def predict_then_exchange(
     target: Target, realm: str, case: Case
 ) -> tuple[Verdict, int, dict[str, object]]:
-    index = Index(target.api(), realm)
+    index = RealmAdmin(target.api(), realm)
     verdict = judge(live_facts(index, case))
     token = password_grant(target.url, realm, case.token_client, case.user, PASSWORD)
     assert token.status == 200, token.body

@@ -212,4 +212,4 @@ def test_changed_lists_show_the_items_removed_and_added() -> None:
     )
     assert field_line(change, Action.UPDATE) == "redirectUris: - https://a/*, + https://c/*"
     assert field_line(FieldChange("webOrigins", None, ["+"]), Action.UPDATE) == "webOrigins: + +"
-    assert field_line(FieldChange("x", [1, 2], [2, 1]), Action.UPDATE) == "x: (reordered)"
+    assert field_line(FieldChange("x", [1, 2], [2, 1]), Action.UPDATE) == "x: moved 1 to 2"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import decode, impersonate, password_grant
 from tests.conftest import Target
 from tests.helpers import ROOT, Run, requests_of
@@ -60,7 +60,7 @@ def _moderator_token(keycloak: Target, realm: str) -> str:
 def test_minimal_token_impersonation_story(
     keycloak: Target,
     realm: str,
-    index: Index,
+    index: RealmAdmin,
     kcconf: Callable[..., Run],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

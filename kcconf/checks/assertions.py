@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kcconf.checks.token_preview import TokenPreview, preview
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 
 MISSING = object()
 
@@ -31,7 +31,7 @@ class Result:
         return f"{status} {self.subject}: {self.check}{actual}{notes}"
 
 
-def check_tokens(index: Index, specs: Iterable[Mapping[str, Any]]) -> list[Result]:
+def check_tokens(index: RealmAdmin, specs: Iterable[Mapping[str, Any]]) -> list[Result]:
     results: list[Result] = []
     for spec in specs:
         token = preview(

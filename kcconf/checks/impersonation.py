@@ -9,7 +9,10 @@ from typing import Any
 
 from kcconf.checks.rules import IMPERSONATION, Facts
 from kcconf.checks.token_preview import preview
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds.client import CLIENT
+from kcconf.kinds.user import USER
 from kcconf.model.objects import Address, Obj, State
 
 LIGHTWEIGHT = "client.use.lightweight.access.token.enabled"
@@ -39,7 +42,7 @@ class Case:
         return f"impersonation {self.user} -> {self.target} through {self.client}"
 
 
-def server_facts(index: Index) -> tuple[str, bool, bool]:
+def server_facts(index: RealmAdmin) -> tuple[str, bool, bool]:
     """(version, legacy token exchange on, FGAP v1 on) from the server's own report."""
     info = index.api.server_info()
     enabled = {f["name"] for f in info.get("features") or [] if f.get("enabled")}
@@ -47,7 +50,7 @@ def server_facts(index: Index) -> tuple[str, bool, bool]:
     return version, "TOKEN_EXCHANGE" in enabled, "ADMIN_FINE_GRAINED_AUTHZ" in enabled
 
 
-def live_facts(index: Index, case: Case) -> Facts:
+def live_facts(index: RealmAdmin, case: Case) -> Facts:
     version, exchange, fgap_v1 = server_facts(index)
     client = index.clients()[case.token_client]
     user_roles = effective_management_roles(index, case.user)
@@ -71,32 +74,21 @@ def live_facts(index: Index, case: Case) -> Facts:
     )
 
 
-def effective_management_roles(index: Index, username: str) -> set[str]:
-    user_id = index.user_id(username)
-    path = index.path(
-        "users", user_id, "role-mappings", "clients", index.client_uuid(MANAGEMENT), "composite"
-    )
-    return {r["name"] for r in index.api.get(path)}
+def effective_management_roles(index: RealmAdmin, username: str) -> set[str]:
+    """realm-management roles the user holds, directly or through groups and composites."""
+    return ep.USER_ROLE_MAPPINGS.composite(index, MANAGEMENT, index.user_id(username))
 
 
-def scope_roles(index: Index, client_id: str) -> set[str]:
+def scope_roles(index: RealmAdmin, client_id: str) -> set[str]:
     """realm-management roles the client's role scope lets into its tokens (effective)."""
-    path = index.path(
-        "clients",
-        index.client_uuid(client_id),
-        "scope-mappings",
-        "clients",
-        index.client_uuid(MANAGEMENT),
-        "composite",
-    )
-    return {r["name"] for r in index.api.get(path)}
+    return ep.CLIENT_SCOPE_MAPPINGS.composite(index, MANAGEMENT, index.client_uuid(client_id))
 
 
-def projected_facts(index: Index, case: Case, desired: State, live: State) -> Facts:
+def projected_facts(index: RealmAdmin, case: Case, desired: State, live: State) -> Facts:
     """The facts as they will be once the plan is applied: what the spec writes wins over
     what is live. Token contents are predicted from the shape, since no token exists yet."""
     version, exchange, fgap_v1 = server_facts(index)
-    client = _merged(desired, live, Address("client", case.token_client))
+    client = _merged(desired, live, Address(CLIENT, case.token_client))
     fields, relations = client
     user_has = _user_has_role(index, desired, live, case.user)
     full_scope = bool(fields.get("fullScopeAllowed", True))
@@ -105,7 +97,7 @@ def projected_facts(index: Index, case: Case, desired: State, live: State) -> Fa
         mapped = "impersonation" in scope_roles(index, case.token_client)
     roles_default = "roles" in relations.get("defaultClientScopes", frozenset())
     scope_allows = full_scope or mapped
-    target = Address("user", case.target)
+    target = Address(USER, case.target)
     return Facts(
         version=version,
         token_exchange=exchange,
@@ -115,7 +107,7 @@ def projected_facts(index: Index, case: Case, desired: State, live: State) -> Fa
         roles_default=roles_default,
         scope_allows_role=scope_allows,
         lightweight=fields.get(f"attributes.{LIGHTWEIGHT}") == "true",
-        public=bool(_merged(desired, live, Address("client", case.client))[0].get("publicClient")),
+        public=bool(_merged(desired, live, Address(CLIENT, case.client))[0].get("publicClient")),
         holder=case.client == case.token_client,
         target_exists=target in desired.objects or target in live.objects,
     )
@@ -128,7 +120,7 @@ def _merged(
     have, want = live.objects.get(address), desired.objects.get(address)
     fields: dict[str, Any] = dict(have.fields) if have else {}
     relations: dict[str, frozenset[str]] = dict(have.relations) if have else {}
-    if have is not None and have.raw is not None and address.kind == "client":
+    if have is not None and have.raw is not None and address.kind == CLIENT:
         relations.setdefault(
             "defaultClientScopes", frozenset(have.raw.get("defaultClientScopes") or ())
         )
@@ -138,10 +130,10 @@ def _merged(
     return fields, relations
 
 
-def _user_has_role(index: Index, desired: State, live: State, username: str) -> bool:
-    want: Obj | None = desired.objects.get(Address("user", username))
+def _user_has_role(index: RealmAdmin, desired: State, live: State, username: str) -> bool:
+    want: Obj | None = desired.objects.get(Address(USER, username))
     if want is not None and "clientRoles" in want.relations:
         return IMPERSONATION in want.relations["clientRoles"]
-    if Address("user", username) in live.objects:
+    if Address(USER, username) in live.objects:
         return "impersonation" in effective_management_roles(index, username)
     return False

@@ -8,11 +8,11 @@ from typing import Any
 from kcconf.checks.assertions import Result, check_tokens
 from kcconf.checks.impersonation import Case, live_facts, projected_facts
 from kcconf.checks.rules import Verdict, judge
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.model.objects import State
 
 
-def run_checks(index: Index, desired: State) -> list[Result]:
+def run_checks(index: RealmAdmin, desired: State) -> list[Result]:
     """Every assertion of the spec, against the live realm."""
     results = check_tokens(index, desired.assertions.get("tokens") or [])
     for spec in desired.assertions.get("impersonation") or []:
@@ -28,7 +28,7 @@ def verdict_result(case: Case, verdict: Verdict, spec: Mapping[str, Any]) -> Res
     return Result(str(case), check, passed, notes=verdict.notes)
 
 
-def plan_warnings(index: Index, desired: State, live: State) -> list[str]:
+def plan_warnings(index: RealmAdmin, desired: State, live: State) -> list[str]:
     """Impersonations the spec expects that the realm, once planned changes apply, would refuse."""
     warnings = []
     for spec in desired.assertions.get("impersonation") or []:

@@ -1,7 +1,7 @@
 """What an access token will contain, asked of Keycloak itself (evaluate-scopes).
 
 Keycloak builds the token it would issue to a user through a client, with the client's scopes,
-mappers and role scope applied, without anyone logging in (KEYCLOAK.md 2.9).
+mappers and role scope applied, without anyone logging in (docs/keycloak-facts.md, tokens).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
 
 # An RS256 signature over a 2048-bit key is 256 bytes: 342 characters of base64url.
 SIGNATURE_CHARS = 342
@@ -54,16 +55,14 @@ def _b64(text: str) -> str:
 
 
 def preview(
-    index: Index, client_id: str, username: str, scope: str = "", audience: str = ""
+    index: RealmAdmin, client_id: str, username: str, scope: str = "", audience: str = ""
 ) -> TokenPreview:
     params = {"userId": index.user_id(username.lower())}
     if scope:
         params["scope"] = scope
     if audience:
         params["audience"] = audience
-    path = index.path(
-        "clients", index.client_uuid(client_id), "evaluate-scopes", "generate-example-access-token"
-    )
+    path = index.path(ep.EXAMPLE_ACCESS_TOKEN.format(index.client_uuid(client_id)))
     claims = index.api.get(path, **params)
     return TokenPreview(index.realm, client_id, username, dict(claims))
 

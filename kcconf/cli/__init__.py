@@ -5,6 +5,7 @@ Results go to stdout; progress and errors to stderr, so `kcconf plan > plan.txt`
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -17,12 +18,13 @@ from kcconf.checks.token_preview import preview, render_preview
 from kcconf.cli.session import Session, confirm, emit, log, paint, render
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
 from kcconf.keycloak import sandbox
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.lint.findings import lint_files
 from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
 from kcconf.output.saved import load as load_saved
 from kcconf.output.text import render_plans
 from kcconf.planning.safety import check_deletes
+from kcconf.spec.schema import realm_schema
 from kcconf.spec.validate import validate_files
 from kcconf.spec.workspace import load_all
 
@@ -72,6 +74,12 @@ def validate(files: tuple[Path, ...]) -> None:
     if problems:
         raise KcconfError(f"{len(problems)} problem(s) in {len(files)} file(s)")
     log(f"{len(files)} file(s) valid")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the realm spec's JSON Schema (for editors: yaml-language-server and the like)."""
+    click.echo(json.dumps(realm_schema(), indent=2))
 
 
 PATHS = click.argument(
@@ -229,7 +237,7 @@ def token(
 ) -> None:
     """Print the access token Keycloak would issue to USER through CLIENT, roles first."""
     session = Session(opts, quiet=True)
-    index = Index(session.api, realm)
+    index = RealmAdmin(session.api, realm)
     emit(render_preview(preview(index, client_name, user_name, scope, audience)))
 
 

@@ -13,7 +13,7 @@ import click
 from kcconf.checks.assertions import summary as check_summary
 from kcconf.checks.run import run_checks
 from kcconf.errors import KcconfError
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
 from kcconf.model.objects import redact
 from kcconf.output.json_plan import document
@@ -72,7 +72,8 @@ class Session:
 
     def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
         return [
-            make_plan(Index(self.api, s.realm), s.desired, reset_passwords, self.log) for s in specs
+            make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
+            for s in specs
         ]
 
     def apply(self, spec: SpecFile, planned: Plan) -> None:
@@ -83,14 +84,14 @@ class Session:
             emit(f"Created realm {spec.realm}; its contents, planned against it:\n")
             emit(render_plan(replanned))
 
-        apply_plan(Index(self.api, spec.realm), planned, spec.desired, self.log, show)
+        apply_plan(RealmAdmin(self.api, spec.realm), planned, spec.desired, self.log, show)
         emit(f"Applied: realm {spec.realm} now matches the spec.\n")
 
     def check(self, spec: SpecFile) -> bool:
         """Run the spec's assertions; print each result; True when none failed."""
         if not spec.desired.assertions:
             return True
-        results = run_checks(Index(self.api, spec.realm), spec.desired)
+        results = run_checks(RealmAdmin(self.api, spec.realm), spec.desired)
         emit("".join(f"{r}\n" for r in results) + f"{check_summary(results)}\n")
         return all(r.passed is not False for r in results)
 

@@ -1,28 +1,73 @@
-"""The registry of resource kinds, in the order apply creates and updates them."""
+"""The registry of resource kinds: one line per kind module, ordered by their dependencies.
+
+Apply creates and updates kinds in ORDER (what others refer to comes first) and deletes in the
+reverse; plans list changes in the same order, a child object right after its parent.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 from kcconf.kinds.base import Kind, Relation
 from kcconf.kinds.client import ClientKind
 from kcconf.kinds.client_scope import ClientScopeKind
 from kcconf.kinds.group import GroupKind
 from kcconf.kinds.realm import RealmKind
-from kcconf.kinds.role import RoleKind
+from kcconf.kinds.role import ClientRoleKind, RealmRoleKind
 from kcconf.kinds.user import UserKind
-from kcconf.model.objects import KIND_ORDER
+from kcconf.model.changes import Action, Change
+from kcconf.model.objects import Address
 
-KINDS: tuple[Kind, ...] = (
+REGISTERED: tuple[Kind, ...] = (
     RealmKind(),
     ClientScopeKind(),
-    RoleKind(client_roles=False),
+    RealmRoleKind(),
     ClientKind(),
-    RoleKind(client_roles=True),
+    ClientRoleKind(),
     GroupKind(),
     UserKind(),
 )
+
+
+def _ordered(kinds: Sequence[Kind]) -> tuple[Kind, ...]:
+    """The kinds with each after those it depends on (and its parents); ties keep the
+    registration order, so the order is stable. A cycle is a programming error."""
+    done: list[Kind] = []
+    waiting = list(kinds)
+    while waiting:
+        names = {k.name for k in done}
+        ready = next(k for k in waiting if set(k.after) | set(k.parents) <= names)
+        done.append(ready)
+        waiting.remove(ready)
+    return tuple(done)
+
+
+KINDS = _ordered(REGISTERED)
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
-assert tuple(BY_NAME) == KIND_ORDER
+RANK = {kind.name: i for i, kind in enumerate(KINDS)}
+ROOT = next(kind for kind in KINDS if kind.root)
 
 
 def relation(kind: str, name: str) -> Relation:
     return BY_NAME[kind].relations[name]
+
+
+def address_order(address: Address) -> tuple[int | str, ...]:
+    """Kind order, then name; a child sorts right after its parent."""
+    own: tuple[int | str, ...] = (RANK[address.kind], address.name)
+    return own if address.parent is None else (*address_order(address.parent), *own)
+
+
+def change_order(change: Change) -> tuple[int | str, ...]:
+    """Deletions first, so no reader misses one; then kind order."""
+    return (0 if change.action is Action.DELETE else 1, *address_order(change.address))
+
+
+def kind_order(names: Iterable[str]) -> list[str]:
+    """Kind names in registry order (unknown ones last)."""
+    return sorted(names, key=lambda k: RANK.get(k, len(RANK)))
+
+
+def prune_keys() -> dict[str, str]:
+    """The spec's names for the kinds a `prune:` block may name -> kind names."""
+    return {k.prune_key: k.name for k in KINDS if k.prune_key}

@@ -1,16 +1,25 @@
-"""What every resource kind provides, and the relation endpoints several kinds share."""
+"""What a resource kind declares about itself, and the helpers several kinds share.
+
+A kind is one module under kinds/ holding one `Kind` subclass: its name and address, where the
+spec writes it, which kinds must exist before it, its prune key, its built-ins, its relations
+with their target kinds, how it is read and written, and its part of the spec schema. Code
+outside kinds/ asks the registry (kinds/__init__.py) and never names a particular kind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar
 
 from kcconf.errors import KeyPath, Problem
-from kcconf.keycloak.admin import Index
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.endpoints import RoleMappings
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, flatten
 from kcconf.spec.yamlload import Document
+
+Schema = dict[str, Any]
 
 
 class SpecContext:
@@ -33,32 +42,99 @@ class SpecContext:
         return Secret(self.env[name])
 
 
+Change_ = Callable[[RealmAdmin, Address, Sequence[str]], None]
+
+
 @dataclass(frozen=True)
 class Relation:
-    """A set-valued relation of an object, changed through its own endpoints."""
+    """A set-valued relation of an object, changed through its own endpoints.
+
+    `target` is the kind its items name (a scope, a realm role, a client role, a group), so a
+    reference is resolved and renamed by that kind's rules, never guessed from a name.
+    """
 
     label: str  # how the plan names it: "default scopes"
-    add: Callable[[Index, Address, Sequence[str]], None]
-    remove: Callable[[Index, Address, Sequence[str]], None]
+    target: str  # the kind of its items: "client-scope"
+    add: Change_
+    remove: Change_
     on_create: bool = False  # sent in the create request itself, not added afterwards
 
 
-class Kind(Protocol):
-    @property
-    def name(self) -> str: ...
+class Kind:
+    """One resource kind. Subclasses set the class attributes and implement the five methods."""
 
-    @property
-    def relations(self) -> Mapping[str, Relation]: ...
+    name: ClassVar[str]  # "client": the first word of its addresses in plans
+    spec_key: ClassVar[str]  # where a spec lists it: top level, or inside a parent's item
+    parents: ClassVar[tuple[str, ...]] = ()  # for a child kind: the kinds whose items hold it
+    after: ClassVar[tuple[str, ...]] = ()  # kinds created (and so read) before this one
+    prune_key: ClassVar[str | None] = None  # its key under `prune:`
+    name_field: ClassVar[str] = "name"  # the field a rename in place changes
+    container: ClassVar[str | None] = None  # "client" for `clientId/role` addresses
+    path_named: ClassVar[bool] = False  # an address's last `/` part is the object's own name
+    root: ClassVar[bool] = False  # the realm itself: absent means the realm does not exist
+    reading: ClassVar[str] = ""  # progress: "realm x: reading <this>" (default: plural name)
+    label: ClassVar[str]  # in messages: "client scope"
+    relations: ClassVar[Mapping[str, Relation]] = {}
+    ordered: ClassVar[frozenset[str]] = frozenset()  # list fields whose order matters
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]: ...
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        raise NotImplementedError
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]: ...
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        raise NotImplementedError
 
-    def create(self, index: Index, change: Change) -> None: ...
+    def create(self, admin: RealmAdmin, change: Change) -> None:
+        raise NotImplementedError
 
-    def update(self, index: Index, change: Change) -> None: ...
+    def update(self, admin: RealmAdmin, change: Change) -> None:
+        raise NotImplementedError
 
-    def delete(self, index: Index, change: Change) -> None: ...
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        raise NotImplementedError
+
+    def schema(self) -> Schema:
+        """Its part of the spec schema: `property` (its key's schema: at the top level, or in
+        each parent's `item` definition for a child kind), `defs`, `prune` (its prune key's
+        schema) and `item` (the definition its children's keys are added to)."""
+        return {}
+
+    def builtins(self, realm: str) -> frozenset[str]:
+        """Names Keycloak creates in every new realm: a spec may refer to them undeclared."""
+        return frozenset()
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        """Names a spec declares (for offline reference checks); None when it cannot be told."""
+        return None
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        """Every place the spec names an object of another kind, for offline checks."""
+        return ()
+
+    def describe(self, name: str) -> tuple[str, str]:
+        """How an unknown reference to `name` is reported: what it is, and where a spec
+        declares such objects."""
+        return f"{self.label} '{name}'", self.spec_key
+
+    def exists(self, admin: RealmAdmin, name: str) -> bool:
+        """Whether an object that was not read up front exists live (a role of a client the
+        spec does not declare, such as realm-management's)."""
+        return False
+
+    def own_name(self, address: Address) -> str:
+        """The object's own name: the last part of a path-like address."""
+        return address.name.rpartition("/")[2] if self.path_named else address.name
+
+    def address(self, name: str, parent: Address | None = None) -> Address:
+        return Address(self.name, name, parent)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A name the spec writes at `keypath` that must be an object of kind `target`."""
+
+    keypath: KeyPath
+    target: str
+    name: str
 
 
 def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
@@ -68,6 +144,27 @@ def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
 
 def pick(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return {n: data[n] for n in names if n in data}
+
+
+def items(data: Mapping[str, Any], key: str) -> Iterable[tuple[KeyPath, Mapping[str, Any]]]:
+    """The mappings listed under `key`, with their key paths; anything malformed is skipped."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        if isinstance(item, Mapping):
+            yield (key, index), item
+
+
+def declared_names(data: Mapping[str, Any], key: str, field: str) -> set[str] | None:
+    """Names of the objects listed under `key`, or None when the list is malformed (then no
+    reference to them is judged)."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if value is None:
+        return set()
+    if not isinstance(value, list) or not all(
+        isinstance(item, Mapping) and isinstance(item.get(field), str) for item in value
+    ):
+        return None
+    return {item[field] for item in value}
 
 
 def list_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,6 +179,10 @@ def list_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
     return flatten(out, frozenset({"attributes"}))
 
 
+REALM_ROLE = "realm-role"
+CLIENT_ROLE = "client-role"
+
+
 def role_relations(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     """`{realmRoles: [...], clientRoles: {client: [...]}}` as relations; absent keys stay absent."""
     out: dict[str, frozenset[str]] = {}
@@ -94,45 +195,53 @@ def role_relations(spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     return out
 
 
+def role_references(path: KeyPath, spec: Any) -> Iterable[Reference]:
+    """The roles a `{realmRoles, clientRoles}` mapping at `path` names, for offline checks."""
+    if not isinstance(spec, Mapping):
+        return
+    for i, name in enumerate(spec.get("realmRoles") or []):
+        if isinstance(name, str):
+            yield Reference((*path, "realmRoles", i), REALM_ROLE, name)
+    clients = spec.get("clientRoles")
+    for client_id, roles in clients.items() if isinstance(clients, Mapping) else ():
+        yield Reference((*path, "clientRoles", client_id), "client", client_id)
+        for i, name in enumerate(roles if isinstance(roles, list) else []):
+            if isinstance(name, str):
+                ref = f"{client_id}/{name}"
+                yield Reference((*path, "clientRoles", client_id, i), CLIENT_ROLE, ref)
+
+
 def prefixed(prefix: str, relations: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     return {f"{prefix}.{name}": items for name, items in relations.items()}
 
 
-class MappingEndpoint:
-    """`…/realm` and `…/clients/{uuid}` role lists (role mappings, scope mappings).
+def mapping_relations(
+    endpoint: RoleMappings,
+    owner_id: Callable[[RealmAdmin, Address], str],
+    label: str,
+    prefix: str = "",
+) -> dict[str, Relation]:
+    """The realm-role and client-role relations of an owner of role (or scope) mappings."""
 
-    Bodies carry id and name: scope mappings look roles up by id, role mappings by name.
-    """
+    def run(adding: bool) -> Change_:
+        def change(admin: RealmAdmin, address: Address, refs: Sequence[str]) -> None:
+            endpoint.change(admin, refs, adding, owner_id(admin, address))
 
-    def __init__(self, base: Callable[[Index, Address], str]) -> None:
-        self.base = base
+        return change
 
-    def relations(self, label: str, prefix: str = "") -> dict[str, Relation]:
-        def name(n: str) -> str:
-            return f"{prefix}.{n}" if prefix else n
+    def key(name: str) -> str:
+        return f"{prefix}.{name}" if prefix else name
 
-        return {
-            name("realmRoles"): Relation(label, self._realm(True), self._realm(False)),
-            name("clientRoles"): Relation(label, self._clients(True), self._clients(False)),
-        }
+    return {
+        key("realmRoles"): Relation(label, REALM_ROLE, run(True), run(False)),
+        key("clientRoles"): Relation(label, CLIENT_ROLE, run(True), run(False)),
+    }
 
-    def _realm(self, adding: bool) -> Callable[[Index, Address, Sequence[str]], None]:
-        def run(index: Index, address: Address, refs: Sequence[str]) -> None:
-            body = [index.role(ref) for ref in refs]
-            send = index.api.post if adding else index.api.delete
-            send(f"{self.base(index, address)}/realm", body)
 
-        return run
-
-    def _clients(self, adding: bool) -> Callable[[Index, Address, Sequence[str]], None]:
-        def run(index: Index, address: Address, refs: Sequence[str]) -> None:
-            by_client: dict[str, list[str]] = {}
-            for ref in refs:
-                by_client.setdefault(ref.rpartition("/")[0], []).append(ref)
-            for client_id, group in sorted(by_client.items()):
-                body = [index.role(ref) for ref in group]
-                path = f"{self.base(index, address)}/clients/{index.client_uuid(client_id)}"
-                send = index.api.post if adding else index.api.delete
-                send(path, body)
-
-        return run
+def read_mappings(
+    endpoint: RoleMappings, admin: RealmAdmin, owner_id: str, prefix: str = ""
+) -> dict[str, frozenset[str]]:
+    """An owner's direct role (or scope) mappings as the two relations."""
+    realm, clients = endpoint.read(admin, owner_id)
+    relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
+    return prefixed(prefix, relations) if prefix else relations

@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.builtins import BUILTIN_CLIENTS
-from kcconf.keycloak.admin import Index, mapping_refs
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
-    MappingEndpoint,
+    Kind,
+    Reference,
     Relation,
+    Schema,
     SpecContext,
+    declared_names,
+    items,
+    mapping_relations,
     pick,
     prefixed,
     previous,
+    read_mappings,
+    role_references,
     role_relations,
 )
+from kcconf.kinds.client_scope import SCOPE
+from kcconf.kinds.role import BUILTIN_CLIENT_ROLES
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
     Address,
@@ -46,9 +55,8 @@ FIELDS = (
     "fullScopeAllowed",
     "attributes",
 )
-SCOPE_LISTS = {"defaultClientScopes": "default", "optionalClientScopes": "optional"}
 # Sub-resources a client PUT must not carry: mappers would be synchronised to what was read,
-# and the scope lists are ignored by the admin PUT anyway (KEYCLOAK.md 2.2).
+# and the scope lists are ignored by the admin PUT anyway (docs/keycloak-facts.md, clients).
 NOT_PUT = ("protocolMappers", "defaultClientScopes", "optionalClientScopes")
 
 
@@ -64,32 +72,39 @@ def live_fields(rep: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _scope_relation(which: str) -> Relation:
-    def path(index: Index, address: Address, name: str) -> str:
-        uuid = index.client_uuid(address.name)
-        return index.path("clients", uuid, f"{which}-client-scopes", index.scope_id(name))
-
-    def add(index: Index, address: Address, names: Sequence[str]) -> None:
-        for name in names:
-            index.api.put(path(index, address, name))
-
-    def remove(index: Index, address: Address, names: Sequence[str]) -> None:
-        for name in names:
-            index.api.delete(path(index, address, name))
-
-    return Relation(f"{which} scopes", add, remove, on_create=True)
+CLIENT = "client"
+PLACEMENTS = {
+    "defaultClientScopes": ("default", ep.CLIENT_DEFAULT_SCOPES),
+    "optionalClientScopes": ("optional", ep.CLIENT_OPTIONAL_SCOPES),
+}
+# Keycloak's own clients: RealmManager.setDefaultsForNewRealm (admin, account, broker, consoles).
+BUILTIN_CLIENTS: frozenset[str] = frozenset(BUILTIN_CLIENT_ROLES)
 
 
-SCOPE_MAPPINGS = MappingEndpoint(
-    lambda index, address: index.path("clients", index.client_uuid(address.name), "scope-mappings")
-)
+def _uuid(admin: RealmAdmin, address: Address) -> str:
+    return admin.client_uuid(address.name)
 
 
-class ClientKind:
-    name = "client"
+def _scope_relation(which: str, placement: ep.Placement) -> Relation:
+    def add(admin: RealmAdmin, address: Address, names: Sequence[str]) -> None:
+        placement.add(admin, names, _uuid(admin, address))
+
+    def remove(admin: RealmAdmin, address: Address, names: Sequence[str]) -> None:
+        placement.remove(admin, names, _uuid(admin, address))
+
+    return Relation(f"{which} scopes", SCOPE, add, remove, on_create=True)
+
+
+class ClientKind(Kind):
+    name = CLIENT
+    spec_key = "clients"
+    label = "client"
+    after = (SCOPE, "realm-role")
+    prune_key = "clients"
+    name_field = "clientId"
     relations: ClassVar[Mapping[str, Relation]] = {
-        **{key: _scope_relation(which) for key, which in SCOPE_LISTS.items()},
-        **SCOPE_MAPPINGS.relations("scope mappings", prefix="scopeMappings"),
+        **{key: _scope_relation(which, where) for key, (which, where) in PLACEMENTS.items()},
+        **mapping_relations(ep.CLIENT_SCOPE_MAPPINGS, _uuid, "scope mappings", "scopeMappings"),
     }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
@@ -99,49 +114,170 @@ class ClientKind:
                 secret = ctx.secret(("clients", i, "secret"), spec["secret"])
                 if secret is not None:
                     fields["secret"] = secret
-            relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
+            relations = {k: frozenset(spec[k]) for k in PLACEMENTS if k in spec}
             relations |= prefixed("scopeMappings", role_relations(spec.get("scopeMappings") or {}))
             address = Address(self.name, spec["clientId"])
             yield Obj(address, fields, relations, previous=previous(spec))
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
-        for client_id, rep in index.clients().items():
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        for client_id, rep in admin.clients().items():
             address = Address(self.name, client_id)
             fields = live_fields(rep)
-            relations = {k: frozenset(rep.get(k) or ()) for k in SCOPE_LISTS}
+            relations = {k: frozenset(rep.get(k) or ()) for k in PLACEMENTS}
             want = desired.wanted(address)
             if want is not None and any(k.startswith("scopeMappings.") for k in want.relations):
-                body = index.api.get(index.path("clients", rep["id"], "scope-mappings"))
-                realm, clients = mapping_refs(body)
-                relations["scopeMappings.realmRoles"] = frozenset(realm)
-                relations["scopeMappings.clientRoles"] = frozenset(clients)
+                relations |= read_mappings(
+                    ep.CLIENT_SCOPE_MAPPINGS, admin, rep["id"], "scopeMappings"
+                )
             yield Obj(
                 address,
                 fields,
                 relations,
                 raw=rep,
                 owned=owned(rep),
-                protected=builtin_client(index, client_id),
+                protected=builtin_client(admin, client_id),
             )
 
-    def create(self, index: Index, change: Change) -> None:
+    def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"clientId": change.address.name}, change.target.fields)
         # Given explicitly, these lists replace the realm defaults Keycloak would attach.
-        for key in SCOPE_LISTS:
+        for key in PLACEMENTS:
             if key in change.target.relations:
                 body[key] = sorted(change.target.relations[key])
-        index.api.post(index.path("clients"), marked(body))
+        ep.CLIENTS.create(admin, marked(body))
 
-    def update(self, index: Index, change: Change) -> None:
+    def update(self, admin: RealmAdmin, change: Change) -> None:
         raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        index.api.put(index.path("clients", str(raw["id"])), body)
+        ep.CLIENTS.update(admin, str(raw["id"]), body)
 
-    def delete(self, index: Index, change: Change) -> None:
-        index.api.delete(index.path("clients", str(change.live_raw["id"])))
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        ep.CLIENTS.delete(admin, str(change.live_raw["id"]))
+
+    def builtins(self, realm: str) -> frozenset[str]:
+        return BUILTIN_CLIENTS
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        return declared_names(data, "clients", "clientId")
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        for path, client in items(data, "clients"):
+            for key in PLACEMENTS:
+                for i, name in enumerate(client.get(key) or []):
+                    yield Reference((*path, key, i), SCOPE, name)
+            yield from role_references((*path, "scopeMappings"), client.get("scopeMappings"))
+
+    def schema(self) -> Schema:
+        return SCHEMA
 
 
-def builtin_client(index: Index, client_id: str) -> bool:
+def builtin_client(admin: RealmAdmin, client_id: str) -> bool:
     """Keycloak's own clients, and in master the `<realm>-realm` clients that administer realms."""
-    in_master = index.realm == "master" and client_id.endswith("-realm")
+    in_master = admin.realm == "master" and client_id.endswith("-realm")
     return client_id in BUILTIN_CLIENTS or in_master
+
+
+SCHEMA: Schema = {
+    "item": "client",
+    "property": {
+        "description": "Clients declared by this file. Clients not declared here are left alone.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/client"},
+    },
+    "defs": {
+        "client": {
+            "description": "A client, keyed by clientId.",
+            "type": "object",
+            "required": ["clientId"],
+            "additionalProperties": False,
+            "properties": {
+                "clientId": {
+                    "description": "The client's clientId (its natural key).",
+                    "$ref": "#/$defs/name",
+                },
+                "name": {"description": "Display name.", "type": "string"},
+                "description": {"description": "Shown in the admin console.", "type": "string"},
+                "enabled": {"description": "Whether the client can be used.", "type": "boolean"},
+                "publicClient": {
+                    "description": "A public client has no secret.",
+                    "type": "boolean",
+                },
+                "bearerOnly": {"description": "Only accepts bearer tokens.", "type": "boolean"},
+                "protocol": {"$ref": "#/$defs/protocol"},
+                "standardFlowEnabled": {
+                    "description": "Authorization code flow.",
+                    "type": "boolean",
+                },
+                "implicitFlowEnabled": {"description": "Implicit flow.", "type": "boolean"},
+                "directAccessGrantsEnabled": {
+                    "description": "Resource owner password grant.",
+                    "type": "boolean",
+                },
+                "serviceAccountsEnabled": {
+                    "description": "Client credentials grant.",
+                    "type": "boolean",
+                },
+                "redirectUris": {
+                    "description": "Valid redirect URIs.",
+                    "$ref": "#/$defs/stringList",
+                },
+                "webOrigins": {
+                    "description": "Allowed CORS origins.",
+                    "$ref": "#/$defs/stringList",
+                },
+                "rootUrl": {
+                    "description": "Root URL prepended to relative URLs.",
+                    "type": "string",
+                },
+                "baseUrl": {"description": "Default URL of the client.", "type": "string"},
+                "fullScopeAllowed": {
+                    "description": "Off to limit tokens to scopeMappings.",
+                    "type": "boolean",
+                },
+                "attributes": {
+                    "description": "Client attributes, merged key by key.",
+                    "$ref": "#/$defs/scalarAttributes",
+                },
+                "secret": {
+                    "description": "Confidential clients only: the "
+                    "client secret, read from an "
+                    "environment variable.",
+                    "$ref": "#/$defs/envSecret",
+                    "x-kcconf-secret": True,
+                },
+                "defaultClientScopes": {
+                    "description": "Default client scopes. Exact when written.",
+                    "$ref": "#/$defs/nameList",
+                },
+                "optionalClientScopes": {
+                    "description": "Optional client scopes. Exact when written.",
+                    "$ref": "#/$defs/nameList",
+                },
+                "scopeMappings": {
+                    "description": "The client's own role scope. Exact when written.",
+                    "$ref": "#/$defs/roleRefs",
+                },
+                "roles": {
+                    "description": "This client's roles. Roles of "
+                    "the client not declared here "
+                    "are left alone.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/role"},
+                },
+                "renamedFrom": {
+                    "description": "Names this object had "
+                    "before: apply renames it "
+                    "in place, keeping its id, "
+                    "secret and mappings.",
+                    "$ref": "#/$defs/nameList",
+                },
+            },
+        }
+    },
+    "prune": {
+        "description": "created: delete only undeclared objects kcconf created (they carry "
+        "the kcconf.managed attribute); all: every undeclared object. "
+        "Keycloak's built-ins are never deleted.",
+        "enum": ["created", "all"],
+    },
+}

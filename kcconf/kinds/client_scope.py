@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
-from kcconf.builtins import BUILTIN_CLIENT_SCOPES
-from kcconf.keycloak.admin import Index
-from kcconf.kinds.base import Relation, SpecContext, pick, previous
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds.base import Kind, Schema, SpecContext, declared_names, pick, previous
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
     Address,
@@ -19,23 +19,48 @@ from kcconf.model.objects import (
     with_string_attributes,
 )
 
+SCOPE = "client-scope"
 FIELDS = ("description", "protocol", "attributes")
+# Keycloak's own scopes (RealmManager.setupClientScopes, DefaultClientScopes, organizations):
+# a spec may name them undeclared, and no prune deletes them. Versions in docs/keycloak-facts.md.
+BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
+    {
+        "basic",
+        "roles",
+        "web-origins",
+        "acr",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+        "microprofile-jwt",
+        "organization",
+        "service_account",
+        "saml_organization",
+        "role_list",
+        "AuthnContextClassRef",  # 26.7 (SAML); seen on 26.7.3
+    }
+)
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
     return with_string_attributes(pick(rep, FIELDS))
 
 
-class ClientScopeKind:
-    name = "client-scope"
-    relations: ClassVar[Mapping[str, Relation]] = {}
+class ClientScopeKind(Kind):
+    name = SCOPE
+    spec_key = "clientScopes"
+    label = "client scope"
+    after = ("realm",)
+    prune_key = "clientScopes"
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get("clientScopes") or []:
             yield Obj(Address(self.name, spec["name"]), fields_of(spec), previous=previous(spec))
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
-        for name, rep in index.scopes().items():
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        for name, rep in admin.scopes().items():
             yield Obj(
                 Address(self.name, name),
                 fields_of(rep),
@@ -44,14 +69,68 @@ class ClientScopeKind:
                 protected=name in BUILTIN_CLIENT_SCOPES,
             )
 
-    def create(self, index: Index, change: Change) -> None:
+    def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"name": change.address.name}, change.target.fields)
-        index.api.post(index.path("client-scopes"), marked(body))
+        ep.CLIENT_SCOPES.create(admin, marked(body))
 
-    def update(self, index: Index, change: Change) -> None:
+    def update(self, admin: RealmAdmin, change: Change) -> None:
         raw = {k: v for k, v in change.live_raw.items() if k != "protocolMappers"}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        index.api.put(index.path("client-scopes", str(raw["id"])), body)
+        ep.CLIENT_SCOPES.update(admin, str(raw["id"]), body)
 
-    def delete(self, index: Index, change: Change) -> None:
-        index.api.delete(index.path("client-scopes", str(change.live_raw["id"])))
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        ep.CLIENT_SCOPES.delete(admin, str(change.live_raw["id"]))
+
+    def builtins(self, realm: str) -> frozenset[str]:
+        return BUILTIN_CLIENT_SCOPES
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        return declared_names(data, "clientScopes", "name")
+
+    def schema(self) -> Schema:
+        return SCHEMA
+
+
+SCHEMA: Schema = {
+    "item": "clientScope",
+    "property": {
+        "description": "Client scopes declared by this file. Scopes not declared here "
+        "are left alone.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/clientScope"},
+    },
+    "defs": {
+        "clientScope": {
+            "description": "A client scope, keyed by name.",
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {
+                    "description": "The scope's name (its natural key).",
+                    "$ref": "#/$defs/name",
+                },
+                "description": {"description": "Shown in the admin console.", "type": "string"},
+                "protocol": {"$ref": "#/$defs/protocol"},
+                "attributes": {
+                    "description": "Scope attributes, merged key by key.",
+                    "$ref": "#/$defs/scalarAttributes",
+                },
+                "renamedFrom": {
+                    "description": "Names this object "
+                    "had before: apply "
+                    "renames it in place, "
+                    "keeping its id, "
+                    "secret and mappings.",
+                    "$ref": "#/$defs/nameList",
+                },
+            },
+        }
+    },
+    "prune": {
+        "description": "created: delete only undeclared objects kcconf created (they carry "
+        "the kcconf.managed attribute); all: every undeclared object. "
+        "Keycloak's built-ins are never deleted.",
+        "enum": ["created", "all"],
+    },
+}

@@ -10,14 +10,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.errors import KeycloakError
-from kcconf.keycloak.admin import Index, Rep, mapping_refs
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.endpoints import Rep
 from kcconf.kinds.base import (
-    MappingEndpoint,
+    CLIENT_ROLE,
+    REALM_ROLE,
+    Kind,
+    Reference,
     Relation,
+    Schema,
     SpecContext,
+    items,
     list_attributes,
+    mapping_relations,
     pick,
     previous,
+    read_mappings,
+    role_references,
     role_relations,
 )
 from kcconf.model.changes import Change
@@ -27,18 +37,27 @@ FIELDS = ("attributes",)
 # Parts of a group representation a PUT does not change: they have their own endpoints.
 NOT_PUT = ("subGroups", "subGroupCount", "realmRoles", "clientRoles", "access")
 
-ROLE_MAPPINGS = MappingEndpoint(
-    lambda index, address: index.path("groups", index.group_id(address.name), "role-mappings")
-)
+GROUP = "group"
+
+
+def _id(admin: RealmAdmin, address: Address) -> str:
+    return admin.group_id(address.name)
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
     return list_attributes(pick(rep, FIELDS))
 
 
-class GroupKind:
-    name = "group"
-    relations: ClassVar[Mapping[str, Relation]] = ROLE_MAPPINGS.relations("roles")
+class GroupKind(Kind):
+    name = GROUP
+    spec_key = "groups"
+    label = "group"
+    after = (REALM_ROLE, CLIENT_ROLE)
+    prune_key = "groups"
+    path_named = True
+    relations: ClassVar[Mapping[str, Relation]] = mapping_relations(
+        ep.GROUP_ROLE_MAPPINGS, _id, "roles"
+    )
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         return self._tree(ctx.doc.data.get("groups") or [], "")
@@ -55,8 +74,8 @@ class GroupKind:
             )
             yield from self._tree(spec.get("subGroups") or [], path)
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
-        groups = index.groups()
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        groups = admin.groups()
         paths = planned_paths(groups.values(), desired)
         whole = _wholly_owned(groups.values())
         for rep in groups.values():
@@ -64,33 +83,61 @@ class GroupKind:
             relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
             if want is not None and want.relations:
-                body = index.api.get(index.path("groups", rep["id"], "role-mappings"))
-                realm, clients = mapping_refs(body)
-                relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
+                relations = read_mappings(ep.GROUP_ROLE_MAPPINGS, admin, rep["id"])
             yield Obj(address, fields_of(rep), relations, raw=rep, owned=whole[rep["id"]])
 
-    def create(self, index: Index, change: Change) -> None:
+    def create(self, admin: RealmAdmin, change: Change) -> None:
         parent, _, name = change.address.name.rpartition("/")
         body = marked(unflatten_into({"name": name}, change.target.fields), as_list=True)
         if parent:
-            index.api.post(index.path("groups", index.group_id(parent), "children"), body)
+            ep.GROUP_CHILDREN.create(admin, body, admin.group_id(parent))
         else:
-            index.api.post(index.path("groups"), body)
+            ep.GROUPS.create(admin, body)
 
-    def update(self, index: Index, change: Change) -> None:
+    def update(self, admin: RealmAdmin, change: Change) -> None:
         # By id: a rename's PUT goes to the live group, carrying the new name. Read-modify-write:
         # a group PUT replaces all attributes and clears a description it is not sent.
         raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        index.api.put(index.path("groups", str(raw["id"])), body)
+        ep.GROUPS.update(admin, str(raw["id"]), body)
 
-    def delete(self, index: Index, change: Change) -> None:
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
         try:
-            index.api.delete(index.path("groups", str(change.live_raw["id"])))
+            ep.GROUPS.delete(admin, str(change.live_raw["id"]))
         except KeycloakError as exc:
             # Deleting a group deletes its subgroups: one also planned for deletion may be gone.
             if exc.status != 404:
                 raise
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        """Every declared group's path, or None when a group name is malformed."""
+        paths: set[str] = set()
+        lists: list[tuple[Any, str]] = [(data, "")]
+        while lists:
+            holder, parent = lists.pop()
+            key = "groups" if holder is data else "subGroups"
+            value = holder.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(
+                isinstance(g, Mapping) and isinstance(g.get("name"), str) for g in value
+            ):
+                return None
+            for group in value:
+                paths.add(f"{parent}/{group['name']}")
+                lists.append((group, f"{parent}/{group['name']}"))
+        return paths
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        lists: list[tuple[tuple[str | int, ...], Mapping[str, Any], str]] = [((), data, "groups")]
+        while lists:
+            prefix, holder, key = lists.pop()
+            for path, group in items(holder, key):
+                yield from role_references((*prefix, *path), group)
+                lists.append(((*prefix, *path), group, "subGroups"))
+
+    def schema(self) -> Schema:
+        return SCHEMA
 
 
 def planned_paths(groups: Iterable[Rep], desired: State) -> dict[str, str]:
@@ -99,7 +146,7 @@ def planned_paths(groups: Iterable[Rep], desired: State) -> dict[str, str]:
     A group renamed in place keeps its old path here, so the comparison sees the rename. The
     groups below it go by the paths they will have once it is renamed: the paths the spec writes.
     """
-    wanted = desired.of_kind("group")
+    wanted = desired.of_kind(GROUP)
     claims: dict[str, Address] = {}  # old path -> the desired group renamed from it
     for address, want in wanted.items():
         for old in want.previous:
@@ -150,3 +197,92 @@ def _wholly_owned(groups: Iterable[Rep]) -> dict[str, bool]:
         if not whole[rep["id"]] and rep.get("parentId"):
             spoiled.add(rep["parentId"])
     return whole
+
+
+SCHEMA: Schema = {
+    "property": {
+        "description": "Groups declared by this file, as a tree (subGroups). Groups not "
+        "declared here are left alone.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/group"},
+    },
+    "defs": {
+        "groupName": {
+            "description": "A group's own name, the last part of its path.",
+            "type": "string",
+            "minLength": 1,
+            "pattern": "^[^/]*$",
+            "x-kcconf-messages": {
+                "pattern": "a group name cannot contain '/', "
+                "which separates the parts of a "
+                "group's path: nest the group under "
+                "subGroups instead"
+            },
+        },
+        "groupPath": {
+            "description": "A group by its path: the names from the top-level "
+            "group down, each after a '/', e.g. /staff/moderators.",
+            "type": "string",
+            "pattern": "^(/[^/]+)+$",
+            "x-kcconf-messages": {
+                "pattern": "not a group path: write the group's "
+                "names from the top-level group "
+                "down, each after a '/', e.g. "
+                "/staff/moderators"
+            },
+        },
+        "group": {
+            "description": "A group, keyed by its path: its name under its parent's path.",
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {
+                    "description": "The group's name (the last part of its path).",
+                    "$ref": "#/$defs/groupName",
+                },
+                "attributes": {
+                    "description": "Group attributes, merged "
+                    "key by key; each value a "
+                    "string or a list of "
+                    "strings.",
+                    "$ref": "#/$defs/userAttributes",
+                },
+                "realmRoles": {
+                    "description": "Realm roles mapped directly to the group. Exact when written.",
+                    "$ref": "#/$defs/nameList",
+                },
+                "clientRoles": {
+                    "description": "Client roles mapped directly to the group. Exact when written.",
+                    "$ref": "#/$defs/clientRoleMap",
+                },
+                "subGroups": {
+                    "description": "The groups under this one. "
+                    "Subgroups not declared here "
+                    "are left alone.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/group"},
+                },
+                "renamedFrom": {
+                    "description": "Names this group had "
+                    "before under the same "
+                    "parent: apply renames it "
+                    "in place, keeping its id, "
+                    "members, mappings and "
+                    "subgroups.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/groupName"},
+                    "uniqueItems": True,
+                },
+            },
+        },
+    },
+    "prune": {
+        "description": "Deleting a group deletes its subgroups, so created leaves alone a "
+        "group that holds one kcconf did not create. created: delete only "
+        "undeclared objects kcconf created (they carry the kcconf.managed "
+        "attribute); all: every undeclared object. Keycloak's built-ins are "
+        "never deleted.",
+        "enum": ["created", "all"],
+    },
+}

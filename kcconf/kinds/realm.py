@@ -6,33 +6,39 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kcconf.errors import KeycloakError
-from kcconf.keycloak.admin import Index
-from kcconf.kinds.base import Relation, SpecContext
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds.base import Kind, Reference, Relation, Schema, SpecContext
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
 
-SCOPE_LISTS = {"defaultDefaultClientScopes": "default", "defaultOptionalClientScopes": "optional"}
+SCOPE = "client-scope"  # the kind realm-level default scopes name
+SCOPE_LISTS = {
+    "defaultDefaultClientScopes": ("default", ep.REALM_DEFAULT_SCOPES),
+    "defaultOptionalClientScopes": ("optional", ep.REALM_OPTIONAL_SCOPES),
+}
 
 
-def _scope_relation(which: str) -> Relation:
-    def path(index: Index, name: str) -> str:
-        return index.path(f"default-{which}-client-scopes", index.scope_id(name))
+def _scope_relation(which: str, placement: ep.Placement) -> Relation:
+    def add(admin: RealmAdmin, _address: Address, names: Sequence[str]) -> None:
+        placement.add(admin, names)
 
-    def add(index: Index, _address: Address, names: Sequence[str]) -> None:
-        for name in names:
-            index.api.put(path(index, name))
+    def remove(admin: RealmAdmin, _address: Address, names: Sequence[str]) -> None:
+        placement.remove(admin, names)
 
-    def remove(index: Index, _address: Address, names: Sequence[str]) -> None:
-        for name in names:
-            index.api.delete(path(index, name))
-
-    return Relation(f"{which} scopes", add, remove)
+    return Relation(f"{which} scopes", SCOPE, add, remove)
 
 
-class RealmKind:
+class RealmKind(Kind):
+    """The realm's own settings: the root every other kind lives in. It is never deleted."""
+
     name = "realm"
+    spec_key = "realm"
+    label = "realm"
+    root = True
+    reading = "its settings"
     relations: ClassVar[Mapping[str, Relation]] = {
-        key: _scope_relation(which) for key, which in SCOPE_LISTS.items()
+        key: _scope_relation(which, where) for key, (which, where) in SCOPE_LISTS.items()
     }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
@@ -50,30 +56,171 @@ class RealmKind:
         relations = {k: frozenset(spec[k]) for k in SCOPE_LISTS if k in spec}
         yield Obj(Address(self.name, ctx.realm), flatten(settings, maps), relations)
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         try:
-            rep = index.api.get(index.path(""))
+            rep = admin.api.get(admin.path(""))
         except KeycloakError as exc:
             if exc.status == 404:
                 return  # the realm does not exist yet
             raise
-        want = desired.objects.get(Address(self.name, index.realm))
+        want = desired.objects.get(Address(self.name, admin.realm))
         maps = frozenset(k for k, v in rep.items() if isinstance(v, Mapping))
         relations = {}
-        for key, which in SCOPE_LISTS.items():
+        for key, (_, placement) in SCOPE_LISTS.items():
             if want is not None and key in want.relations:
-                scopes = index.api.get(index.path(f"default-{which}-client-scopes"))
-                relations[key] = frozenset(s["name"] for s in scopes)
-        yield Obj(Address(self.name, index.realm), flatten(rep, maps), relations, raw=rep)
+                relations[key] = frozenset(placement.names(admin))
+        address = Address(self.name, admin.realm)
+        yield Obj(address, flatten(rep, maps), relations, raw=rep, protected=True)
 
-    def create(self, index: Index, change: Change) -> None:
-        body = unflatten_into({"realm": index.realm}, change.target.fields)
-        index.api.post("", body)
+    def create(self, admin: RealmAdmin, change: Change) -> None:
+        body = unflatten_into({"realm": admin.realm}, change.target.fields)
+        admin.api.post("", body)
 
-    def update(self, index: Index, change: Change) -> None:
-        # Read-modify-write: a realm PUT resets attributes and policies it is not sent (2.1).
+    def update(self, admin: RealmAdmin, change: Change) -> None:
+        # Read-modify-write: a realm PUT resets attributes and policies it is not sent
+        # (docs/keycloak-facts.md, realms).
         body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
-        index.api.put(index.path(""), body)
+        admin.api.put(admin.path(""), body)
 
-    def delete(self, index: Index, change: Change) -> None:
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
         raise AssertionError("kcconf never deletes a realm")  # no prune policy covers realms
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        realm = data.get("realm")
+        for key in SCOPE_LISTS:
+            names = realm.get(key) if isinstance(realm, Mapping) else None
+            for i, name in enumerate(names if isinstance(names, list) else []):
+                yield Reference(("realm", key, i), SCOPE, name)
+
+    def schema(self) -> Schema:
+        return SCHEMA
+
+
+SCHEMA: Schema = {
+    "property": {
+        "description": "The realm's own settings. Any RealmRepresentation setting may "
+        "be written and is managed, except the structural keys rejected "
+        "below.",
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": True,
+        "properties": {
+            "name": {
+                "description": "The realm's name (Keycloak's `realm` field).",
+                "$ref": "#/$defs/name",
+            },
+            "enabled": {"description": "Whether the realm is enabled.", "type": "boolean"},
+            "displayName": {"description": "The name shown on login pages.", "type": "string"},
+            "defaultDefaultClientScopes": {
+                "description": "Realm default "
+                "client scopes, "
+                "given to clients "
+                "created later. "
+                "Exact when "
+                "written.",
+                "$ref": "#/$defs/nameList",
+            },
+            "defaultOptionalClientScopes": {
+                "description": "Realm optional "
+                "client scopes, "
+                "given to clients "
+                "created later. "
+                "Exact when "
+                "written.",
+                "$ref": "#/$defs/nameList",
+            },
+            "attributes": {
+                "description": "Realm attributes, merged key by key.",
+                "$ref": "#/$defs/scalarAttributes",
+            },
+            "id": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "kcconf names realms, never "
+                    "ids: remove id and write "
+                    "the realm's name as name"
+                },
+            },
+            "realm": {
+                "not": {},
+                "x-kcconf-messages": {"not": "write the realm's name as name, not realm"},
+            },
+            "clients": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "write clients at the top level of the file, not under realm"
+                },
+            },
+            "users": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "write users at the top level of the file, not under realm"
+                },
+            },
+            "roles": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "write realm roles as "
+                    "roles at the top level "
+                    "of the file, not under "
+                    "realm"
+                },
+            },
+            "clientScopes": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "write clientScopes at the top level of the file, not under realm"
+                },
+            },
+            "groups": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "write groups at the top level of the file, not under realm"
+                },
+            },
+            "identityProviders": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "kcconf does "
+                    "not manage "
+                    "identity "
+                    "providers: "
+                    "remove "
+                    "identityProviders "
+                    "from realm"
+                },
+            },
+            "components": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "kcconf does not manage components: remove components from realm"
+                },
+            },
+            "defaultRoles": {
+                "not": {},
+                "x-kcconf-messages": {
+                    "not": "defaultRoles is "
+                    "obsolete in "
+                    "Keycloak: give "
+                    "roles to the "
+                    "realm role "
+                    "default-roles-<realm> "
+                    "through its "
+                    "composites "
+                    "instead"
+                },
+            },
+            "smtpServer": {
+                "description": "The realm's mail server settings "
+                "(Keycloak's smtpServer map); keys "
+                "written are managed. The password "
+                "comes from an environment "
+                "variable.",
+                "type": "object",
+                "properties": {"password": {"$ref": "#/$defs/envSecret", "x-kcconf-secret": True}},
+                "additionalProperties": {"type": ["string", "number", "boolean"]},
+            },
+        },
+    },
+    "defs": {},
+}

@@ -6,131 +6,280 @@ A client role's address is `clientId/role`, the same form the spec uses to refer
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from kcconf.builtins import BUILTIN_CLIENT_ROLES, builtin_realm_roles
-from kcconf.keycloak.admin import Index, role_refs
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.endpoints import role_refs
 from kcconf.keycloak.rest import seg
-from kcconf.kinds.base import Relation, SpecContext, pick, prefixed, previous, role_relations
+from kcconf.kinds.base import (
+    CLIENT_ROLE,
+    REALM_ROLE,
+    Kind,
+    Reference,
+    Relation,
+    Schema,
+    SpecContext,
+    declared_names,
+    items,
+    pick,
+    prefixed,
+    previous,
+    role_references,
+    role_relations,
+)
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
 
 FIELDS = ("description",)
 
+# Realm roles of every realm: offline_access, uma_authorization, and default-roles-<realm>.
+BUILTIN_REALM_ROLES: frozenset[str] = frozenset({"offline_access", "uma_authorization"})
+# Roles of Keycloak's own clients: AdminRoles (realm-management), AccountRoles (account), broker.
+BUILTIN_CLIENT_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "realm-management": frozenset(
+            {
+                "realm-admin",
+                "create-client",
+                "impersonation",
+                "manage-authorization",
+                "manage-clients",
+                "manage-events",
+                "manage-identity-providers",
+                "manage-realm",
+                "manage-users",
+                "query-clients",
+                "query-groups",
+                "query-realms",
+                "query-users",
+                "view-authorization",
+                "view-clients",
+                "view-events",
+                "view-identity-providers",
+                "view-realm",
+                "view-users",
+            }
+        ),
+        "account": frozenset(
+            {
+                "delete-account",
+                "manage-account",
+                "manage-account-links",
+                "manage-consent",
+                "view-applications",
+                "view-consent",
+                "view-groups",
+                "view-profile",
+            }
+        ),
+        "broker": frozenset({"read-token"}),
+        "account-console": frozenset(),
+        "admin-cli": frozenset(),
+        "security-admin-console": frozenset(),
+    }
+)
+
+
+def default_roles_name(realm: str) -> str:
+    """The realm's default role; Keycloak lowercases the realm name (RealmManager)."""
+    return f"default-roles-{realm.lower()}"
+
+
+def builtin_realm_roles(realm: str) -> frozenset[str]:
+    """Every realm role Keycloak creates in the realm called `realm`."""
+    return BUILTIN_REALM_ROLES | {default_roles_name(realm)}
+
 
 def _split(address: Address) -> tuple[str, str]:
     """(clientId or "", role name) of a role address; role names hold no slash, clientIds may."""
-    if address.kind == "realm-role":
+    if address.kind == REALM_ROLE:
         return "", address.name
     client_id, _, name = address.name.rpartition("/")  # SAML clientIds may hold slashes
     return client_id, name
 
 
-def _role_path(index: Index, address: Address) -> str:
-    client_id, name = _split(address)
+def _endpoint(admin: RealmAdmin, client_id: str) -> tuple[ep.Endpoint, tuple[str, ...]]:
+    """The roles collection of the realm (client_id "") or of one client, with its parent."""
     if not client_id:
-        return index.path("roles", seg(name))
-    return index.path("clients", index.client_uuid(client_id), "roles", seg(name))
+        return ep.REALM_ROLES, ()
+    return ep.CLIENT_ROLES, (admin.client_uuid(client_id),)
 
 
 def _composites(adding: bool) -> Any:
-    def run(index: Index, address: Address, refs: Sequence[str]) -> None:
-        role_id = index.role(address.name)["id"]  # a realm role's name, or clientId/name
-        body = [index.role(ref) for ref in refs]
-        path = index.path("roles-by-id", role_id, "composites")
+    def run(admin: RealmAdmin, address: Address, refs: Sequence[str]) -> None:
+        role_id = admin.role(address.name)["id"]  # a realm role's name, or clientId/name
+        body = [admin.role(ref) for ref in refs]
+        path = admin.path(ep.COMPOSITES.format(role_id))
         if adding:
-            index.api.post(path, body)
+            admin.api.post(path, body)
         else:
-            index.api.delete(path, body)
+            admin.api.delete(path, body)
 
     return run
 
 
-class RoleKind:
-    """Realm roles (`client_roles=False`) or the roles of declared clients."""
+class _RoleKind(Kind):
+    """Realm roles, or the roles of declared clients; both have composites."""
 
     relations: ClassVar[Mapping[str, Relation]] = {
-        "composites.realmRoles": Relation("composites", _composites(True), _composites(False)),
-        "composites.clientRoles": Relation("composites", _composites(True), _composites(False)),
+        "composites.realmRoles": Relation(
+            "composites", REALM_ROLE, _composites(True), _composites(False)
+        ),
+        "composites.clientRoles": Relation(
+            "composites", CLIENT_ROLE, _composites(True), _composites(False)
+        ),
     }
 
-    def __init__(self, client_roles: bool) -> None:
-        self.client_roles = client_roles
-        self.name = "client-role" if client_roles else "realm-role"
-
     def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
-        if not self.client_roles:
-            for spec in data.get("roles") or []:
-                yield "", spec
-            return
-        for client in data.get("clients") or []:
-            for spec in client.get("roles") or []:
-                yield client["clientId"], spec
+        raise NotImplementedError
+
+    def _containers(self, admin: RealmAdmin, desired: State) -> Iterable[str]:
+        raise NotImplementedError
 
     def _address(self, client_id: str, name: str) -> Address:
         return Address(self.name, f"{client_id}/{name}" if client_id else name)
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
-        if self.client_roles:
-            # A client that writes `roles:` (even []) lists its roles in full: they may be pruned.
-            written = {c["clientId"] for c in ctx.doc.data.get("clients") or [] if "roles" in c}
-            ctx.containers[self.name] = written
         for client_id, spec in self._specs(ctx.doc.data):
             relations = prefixed("composites", role_relations(spec.get("composites") or {}))
             prefix = f"{client_id}/" if client_id else ""
             address = self._address(client_id, spec["name"])
             yield Obj(address, pick(spec, FIELDS), relations, previous=previous(spec, prefix))
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
-        containers = {""}
-        if self.client_roles:
-            wanted = {_split(a)[0] for a in desired.of_kind(self.name)}
-            containers = wanted | desired.containers.get(self.name, set())
-        for client_id in sorted(containers):
-            if client_id and client_id not in index.clients():
-                continue  # the client is created by this plan; so are its roles
-            for name, rep in index.roles(client_id).items():
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        for client_id in self._containers(admin, desired):
+            for name, rep in admin.roles(client_id).items():
                 address = self._address(client_id, name)
-                relations = self._read_composites(index, rep, desired.wanted(address))
+                relations = self._read_composites(admin, rep, desired.wanted(address))
                 yield Obj(
                     address,
                     pick(rep, FIELDS),
                     relations,
                     raw=rep,
                     owned=owned(rep),
-                    protected=_builtin(index.realm, client_id, name),
+                    protected=_builtin(admin.realm, client_id, name),
                 )
 
     def _read_composites(
-        self, index: Index, rep: Mapping[str, Any], want: Obj | None
+        self, admin: RealmAdmin, rep: Mapping[str, Any], want: Obj | None
     ) -> dict[str, frozenset[str]]:
         if want is None or not want.relations:
             return {}
         realm: set[str] = set()
         clients: set[str] = set()
         if rep.get("composite"):
-            found = index.api.get(index.path("roles-by-id", rep["id"], "composites"))
-            realm, clients = role_refs(found, index.client_ids_by_uuid())
+            found = admin.api.get(admin.path(ep.COMPOSITES.format(rep["id"])))
+            realm, clients = role_refs(found, admin.client_ids_by_uuid())
         return {
             "composites.realmRoles": frozenset(realm),
             "composites.clientRoles": frozenset(clients),
         }
 
-    def create(self, index: Index, change: Change) -> None:
+    def create(self, admin: RealmAdmin, change: Change) -> None:
         client_id, name = _split(change.address)
         body = marked(unflatten_into({"name": name}, change.target.fields), as_list=True)
-        if client_id:
-            index.api.post(index.path("clients", index.client_uuid(client_id), "roles"), body)
-        else:
-            index.api.post(index.path("roles"), body)
+        endpoint, parents = _endpoint(admin, client_id)
+        endpoint.create(admin, body, *parents)
 
-    def update(self, index: Index, change: Change) -> None:
+    def update(self, admin: RealmAdmin, change: Change) -> None:
         # The live address: a rename's PUT goes to the old name, carrying the new one.
         body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
-        index.api.put(_role_path(index, change.live_address), body)
+        client_id, name = _split(change.live_address)
+        endpoint, parents = _endpoint(admin, client_id)
+        endpoint.update(admin, seg(name), body, *parents)
 
-    def delete(self, index: Index, change: Change) -> None:
-        index.api.delete(_role_path(index, change.live_address))
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        client_id, name = _split(change.live_address)
+        endpoint, parents = _endpoint(admin, client_id)
+        endpoint.delete(admin, seg(name), *parents)
+
+
+class RealmRoleKind(_RoleKind):
+    name = REALM_ROLE
+    spec_key = "roles"
+    label = "realm role"
+    after = ("realm",)
+    prune_key = "realmRoles"
+
+    def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+        for spec in data.get("roles") or []:
+            yield "", spec
+
+    def _containers(self, admin: RealmAdmin, desired: State) -> Iterable[str]:
+        return ("",)
+
+    def builtins(self, realm: str) -> frozenset[str]:
+        return builtin_realm_roles(realm)
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        return declared_names(data, "roles", "name")
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        for path, role in items(data, "roles"):
+            yield from role_references((*path, "composites"), role.get("composites"))
+
+    def schema(self) -> Schema:
+        return SCHEMA
+
+
+class ClientRoleKind(_RoleKind):
+    """A client's roles, addressed `clientId/role`: the form specs use to reference them."""
+
+    name = CLIENT_ROLE
+    spec_key = "roles"
+    label = "client role"
+    after = ("client",)
+    prune_key = "clientRoles"
+    container = "client"
+    path_named = True
+
+    def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+        for client in data.get("clients") or []:
+            for spec in client.get("roles") or []:
+                yield client["clientId"], spec
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        # A client that writes `roles:` (even []) lists its roles in full: they may be pruned.
+        written = {c["clientId"] for c in ctx.doc.data.get("clients") or [] if "roles" in c}
+        ctx.containers[self.name] = written
+        return super().desired(ctx)
+
+    def _containers(self, admin: RealmAdmin, desired: State) -> Iterable[str]:
+        wanted = {_split(a)[0] for a in desired.of_kind(self.name)}
+        for client_id in sorted(wanted | desired.containers.get(self.name, set())):
+            if client_id in admin.clients():  # else created by this plan, with its roles
+                yield client_id
+
+    def builtins(self, realm: str) -> frozenset[str]:
+        return frozenset(f"{c}/{r}" for c, roles in BUILTIN_CLIENT_ROLES.items() for r in roles)
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        names: set[str] = set()
+        for _, client in items(data, "clients"):
+            declared = declared_names(client, "roles", "name")
+            if declared is None or not isinstance(client.get("clientId"), str):
+                return None
+            names |= {f"{client['clientId']}/{n}" for n in declared}
+        return names
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        for path, client in items(data, "clients"):
+            for role_path, role in items(client, "roles"):
+                where = (*path, *role_path, "composites")
+                yield from role_references(where, role.get("composites"))
+
+    def describe(self, name: str) -> tuple[str, str]:
+        client_id, _, role = name.rpartition("/")
+        return f"role '{role}' of client '{client_id}'", "that client's roles"
+
+    def exists(self, admin: RealmAdmin, name: str) -> bool:
+        client_id, _, role = name.rpartition("/")
+        return client_id in admin.clients() and role in admin.roles(client_id)
+
+    def schema(self) -> Schema:
+        return CLIENT_ROLE_SCHEMA
 
 
 def _builtin(realm: str, client_id: str, name: str) -> bool:
@@ -139,3 +288,54 @@ def _builtin(realm: str, client_id: str, name: str) -> bool:
         return name in builtin_realm_roles(realm) | master_only
     # uma_protection: Keycloak adds it to every client with authorization services.
     return name in BUILTIN_CLIENT_ROLES.get(client_id, ()) or name == "uma_protection"
+
+
+SCHEMA: Schema = {
+    "property": {
+        "description": "Realm roles declared by this file. Roles not declared here are left alone.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/role"},
+    },
+    "defs": {
+        "role": {
+            "description": "A realm role or a client role, keyed by name.",
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {
+                    "description": "The role's name (its natural key).",
+                    "$ref": "#/$defs/name",
+                },
+                "description": {"description": "Shown in the admin console.", "type": "string"},
+                "composites": {
+                    "description": "The roles this role contains. Exact when written.",
+                    "$ref": "#/$defs/roleRefs",
+                },
+                "renamedFrom": {
+                    "description": "Names this object had "
+                    "before: apply renames it in "
+                    "place, keeping its id, "
+                    "secret and mappings.",
+                    "$ref": "#/$defs/nameList",
+                },
+            },
+        }
+    },
+    "prune": {
+        "description": "created: delete only undeclared objects kcconf created (they carry "
+        "the kcconf.managed attribute); all: every undeclared object. "
+        "Keycloak's built-ins are never deleted.",
+        "enum": ["created", "all"],
+    },
+}
+
+CLIENT_ROLE_SCHEMA: Schema = {
+    "prune": {
+        "description": "Roles of declared clients that write a roles list. created: delete "
+        "only undeclared objects kcconf created (they carry the "
+        "kcconf.managed attribute); all: every undeclared object. "
+        "Keycloak's built-ins are never deleted.",
+        "enum": ["created", "all"],
+    }
+}

@@ -5,53 +5,67 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.builtins import default_roles_name
-from kcconf.keycloak.admin import Index, mapping_refs
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
-    MappingEndpoint,
+    Kind,
+    Reference,
     Relation,
+    Schema,
     SpecContext,
+    declared_names,
+    items,
     list_attributes,
+    mapping_relations,
     pick,
+    read_mappings,
+    role_references,
     role_relations,
 )
-from kcconf.kinds.group import planned_paths
+from kcconf.kinds.group import GROUP, planned_paths
+from kcconf.kinds.role import default_roles_name
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, marked, owned, unflatten_into
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"
+USER = "user"
 
 
 def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
     return list_attributes(pick(rep, FIELDS))
 
 
-ROLE_MAPPINGS = MappingEndpoint(
-    lambda index, address: index.path("users", index.user_id(address.name), "role-mappings")
-)
+def _id(admin: RealmAdmin, address: Address) -> str:
+    return admin.user_id(address.name)
+
+
 ROLES = ("realmRoles", "clientRoles")
 GROUPS = "groups"
 
 
-def _membership(joining: bool) -> Callable[[Index, Address, Sequence[str]], None]:
-    def run(index: Index, address: Address, paths: Sequence[str]) -> None:
-        user_id = index.user_id(address.name)
+def _membership(joining: bool) -> Callable[[RealmAdmin, Address, Sequence[str]], None]:
+    def run(admin: RealmAdmin, address: Address, paths: Sequence[str]) -> None:
+        user_id = admin.user_id(address.name)
         for path in paths:
-            url = index.path("users", user_id, "groups", index.group_id(path))
+            url = admin.path(ep.USER_GROUPS.item(admin.group_id(path), user_id))
             if joining:
-                index.api.put(url)
+                admin.api.put(url)
             else:
-                index.api.delete(url)
+                admin.api.delete(url)
 
     return run
 
 
-class UserKind:
-    name = "user"
+class UserKind(Kind):
+    name = USER
+    spec_key = "users"
+    label = "user"
+    after = (GROUP,)
+    prune_key = "users"
     relations: ClassVar[Mapping[str, Relation]] = {
-        **ROLE_MAPPINGS.relations("roles"),
-        GROUPS: Relation("groups", _membership(True), _membership(False)),
+        **mapping_relations(ep.USER_ROLE_MAPPINGS, _id, "roles"),
+        GROUPS: Relation("groups", GROUP, _membership(True), _membership(False)),
     }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
@@ -68,19 +82,19 @@ class UserKind:
                 relations[GROUPS] = frozenset(spec[GROUPS])
             yield Obj(address, fields_of(spec), relations, initial=initial)
 
-    def read(self, index: Index, desired: State) -> Iterable[Obj]:
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         paths: dict[str, str] | None = None
-        for username, rep in index.users().items():
+        for username, rep in admin.users().items():
             address = Address(self.name, username)
             relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
             if want is not None and any(r in want.relations for r in ROLES):
-                relations.update(_role_mappings(index, rep, want))
+                relations.update(_role_mappings(admin, rep, want))
             if want is not None and GROUPS in want.relations:
                 # Known by the paths the plan uses: below a renamed group, the new ones.
                 if paths is None:
-                    paths = planned_paths(index.groups().values(), desired)
-                found = index.paged(f"users/{rep['id']}/groups")
+                    paths = planned_paths(admin.groups().values(), desired)
+                found = ep.USER_GROUPS.list(admin, rep["id"])
                 relations[GROUPS] = frozenset(paths.get(g["id"]) or str(g["path"]) for g in found)
             yield Obj(
                 address,
@@ -88,10 +102,10 @@ class UserKind:
                 relations,
                 raw=rep,
                 owned=owned(rep),
-                protected=_protected(index, rep),
+                protected=_protected(admin, rep),
             )
 
-    def create(self, index: Index, change: Change) -> None:
+    def create(self, admin: RealmAdmin, change: Change) -> None:
         # The admin API creates users disabled unless told; the admin console enables them.
         # A spec that declares a user without `enabled` means one who can log in.
         body = unflatten_into(
@@ -99,41 +113,118 @@ class UserKind:
         )
         # Kept only where the user profile allows unmanaged attributes (Keycloak 24+).
         body = marked(body, as_list=True)
-        user_id = index.api.post(index.path("users"), body) or index.user_id(change.address.name)
-        _set_password(index, user_id, change.target.initial.get(PASSWORD))
+        user_id = ep.USERS.create(admin, body) or admin.user_id(change.address.name)
+        _set_password(admin, user_id, change.target.initial.get(PASSWORD))
 
-    def update(self, index: Index, change: Change) -> None:
+    def update(self, admin: RealmAdmin, change: Change) -> None:
         user_id = str(change.live_raw["id"])
         fields = {f.name: f.new for f in change.fields if f.name != PASSWORD}
         if fields:
             # Since 24.0.4 a user PUT is not partial for attributes: send the whole user back.
             body = unflatten_into(dict(change.live_raw), fields)
-            index.api.put(index.path("users", user_id), body)
+            ep.USERS.update(admin, user_id, body)
         if any(f.name == PASSWORD for f in change.fields):
-            _set_password(index, user_id, change.target.initial.get(PASSWORD))
+            _set_password(admin, user_id, change.target.initial.get(PASSWORD))
 
-    def delete(self, index: Index, change: Change) -> None:
-        index.api.delete(index.path("users", str(change.live_raw["id"])))
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        ep.USERS.delete(admin, str(change.live_raw["id"]))
+
+    def declared(self, data: Mapping[str, Any]) -> set[str] | None:
+        return declared_names(data, "users", "username")
+
+    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+        for path, user in items(data, "users"):
+            yield from role_references(path, user)
+            for i, group in enumerate(user.get(GROUPS) or []):
+                yield Reference((*path, GROUPS, i), GROUP, group)
+
+    def schema(self) -> Schema:
+        return SCHEMA
 
 
-def _role_mappings(index: Index, rep: Mapping[str, Any], want: Obj) -> dict[str, frozenset[str]]:
-    body = index.api.get(index.path("users", rep["id"], "role-mappings"))
-    realm, clients = mapping_refs(body)
+def _role_mappings(
+    admin: RealmAdmin, rep: Mapping[str, Any], want: Obj
+) -> dict[str, frozenset[str]]:
+    relations = read_mappings(ep.USER_ROLE_MAPPINGS, admin, rep["id"])
     # Keycloak gives every new user this role; it is left alone unless listed.
-    default = default_roles_name(index.realm)
+    default = default_roles_name(admin.realm)
     if default not in want.relations.get("realmRoles", ()):
-        realm.discard(default)
-    return {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
+        relations["realmRoles"] -= {default}
+    return relations
 
 
-def _protected(index: Index, rep: Mapping[str, Any]) -> bool:
+def _protected(admin: RealmAdmin, rep: Mapping[str, Any]) -> bool:
     """Service-account users belong to their clients; the user kcconf acts as keeps its access."""
     if rep.get("serviceAccountClientId"):
         return True
-    return index.realm == index.api.auth_realm and rep["username"] == index.api.login_user
+    return admin.realm == admin.api.auth_realm and rep["username"] == admin.api.login_user
 
 
-def _set_password(index: Index, user_id: str, password: Any) -> None:
+def _set_password(admin: RealmAdmin, user_id: str, password: Any) -> None:
     if isinstance(password, Secret):
         credential = {"type": "password", "value": password.reveal(), "temporary": False}
-        index.api.put(index.path("users", user_id, "reset-password"), credential)
+        admin.api.put(admin.path("users", user_id, "reset-password"), credential)
+
+
+SCHEMA: Schema = {
+    "property": {
+        "description": "Users declared by this file. Users not declared here are left alone.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/user"},
+    },
+    "defs": {
+        "user": {
+            "description": "A user, keyed by username.",
+            "type": "object",
+            "required": ["username"],
+            "additionalProperties": False,
+            "properties": {
+                "username": {
+                    "description": "The user's username (its natural key).",
+                    "$ref": "#/$defs/name",
+                },
+                "enabled": {"description": "Whether the user can log in.", "type": "boolean"},
+                "email": {"description": "Email address.", "type": "string"},
+                "emailVerified": {
+                    "description": "Whether the email address is verified.",
+                    "type": "boolean",
+                },
+                "firstName": {"description": "First name.", "type": "string"},
+                "lastName": {"description": "Last name.", "type": "string"},
+                "attributes": {
+                    "description": "User attributes, merged key by key.",
+                    "$ref": "#/$defs/userAttributes",
+                },
+                "password": {
+                    "description": "Set when the user is created, "
+                    "read from an environment "
+                    "variable.",
+                    "$ref": "#/$defs/envSecret",
+                    "x-kcconf-secret": True,
+                },
+                "realmRoles": {
+                    "description": "Realm roles mapped directly to the user. Exact when written.",
+                    "$ref": "#/$defs/nameList",
+                },
+                "clientRoles": {
+                    "description": "Client roles mapped directly to the user. Exact when written.",
+                    "$ref": "#/$defs/clientRoleMap",
+                },
+                "groups": {
+                    "description": "The groups the user is a direct "
+                    "member of, by path. Exact when "
+                    "written.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/groupPath"},
+                    "uniqueItems": True,
+                },
+            },
+        }
+    },
+    "prune": {
+        "description": "created: delete only undeclared objects kcconf created (they carry "
+        "the kcconf.managed attribute); all: every undeclared object. "
+        "Keycloak's built-ins are never deleted.",
+        "enum": ["created", "all"],
+    },
+}

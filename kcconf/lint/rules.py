@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from kcconf.builtins import default_roles_name
 from kcconf.errors import KeyPath
+from kcconf.kinds.role import default_roles_name
 
 _RM = "realm-management"
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

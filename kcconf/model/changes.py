@@ -47,15 +47,10 @@ class Change:
     renamed_from: str | None = None
 
     @property
-    def sort_key(self) -> tuple[int, int, str]:
-        """Deletions first, so no reader misses one; then kind order."""
-        return (0 if self.action is Action.DELETE else 1, *self.address.sort_key)
-
-    @property
     def live_address(self) -> Address:
         """Where the object is now: for a rename, under its old name."""
         if self.renamed_from:
-            return Address(self.address.kind, self.renamed_from)
+            return Address(self.address.kind, self.renamed_from, self.address.parent)
         return self.address
 
     @property

@@ -10,9 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-# The kinds, in the order apply creates and updates them: what others refer to comes first.
-KIND_ORDER = ("realm", "client-scope", "realm-role", "client", "client-role", "group", "user")
-
 # Objects kcconf creates carry this attribute, so a prune can be limited to them.
 MARKER = "kcconf.managed"
 MARKER_VALUE = "true"
@@ -55,19 +52,18 @@ def redact(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Address:
-    """A readable, UUID-free name for an object: `client our-public-client`."""
+    """A readable, UUID-free name for an object: `client our-public-client`; a child object
+    names its parent first: `client app / mapper email`."""
 
     kind: str
     name: str
+    parent: Address | None = None
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.name}"
-
-    @property
-    def sort_key(self) -> tuple[int, str]:
-        return (KIND_ORDER.index(self.kind), self.name)
+        own = f"{self.kind} {self.name}"
+        return own if self.parent is None else f"{self.parent} / {own}"
 
 
 @dataclass(frozen=True)
@@ -136,17 +132,6 @@ class State:
         return found
 
 
-def relation_target(relation: str, item: str) -> Address:
-    """What a relation item names: a client scope, a client role, a realm role or a group."""
-    if relation == "groups":
-        return Address("group", item)
-    if relation.endswith("ClientScopes"):
-        return Address("client-scope", item)
-    if relation.endswith("clientRoles"):
-        return Address("client-role", item)
-    return Address("realm-role", item)
-
-
 def owned(rep: Mapping[str, Any]) -> bool:
     """Whether a live representation carries kcconf's marker (as a string or a list)."""
     value = (rep.get("attributes") or {}).get(MARKER)
@@ -174,9 +159,13 @@ def with_string_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
     return flatten(out, frozenset({"attributes"}))
 
 
-def normal(value: Any) -> Any:
-    """Keycloak stores many lists as sets and returns them in any order; compare them sorted."""
-    if isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value):
+def normal(value: Any, ordered: bool = False) -> Any:
+    """Keycloak stores many lists as sets and returns them in any order; compare them sorted,
+    unless the list's order means something (`ordered`: flow executions, action priorities)."""
+    scalars = isinstance(value, list) and all(
+        isinstance(v, str | int | float | bool) for v in value
+    )
+    if scalars and not ordered:
         return sorted(value, key=str)
     return value
 

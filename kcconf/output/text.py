@@ -12,9 +12,8 @@ from typing import Any
 
 import click
 
-from kcconf.kinds import relation
+from kcconf.kinds import kind_order, relation
 from kcconf.model.changes import Action, Change, FieldChange
-from kcconf.model.objects import KIND_ORDER
 from kcconf.planning.plan import Plan, rename_hints
 
 INDENT = "    "
@@ -56,7 +55,7 @@ def total(plans: Sequence[Plan]) -> str:
 
 def counted(counts: Mapping[str, int]) -> str:
     """`{"client": 2, "user": 1}` -> `2 clients, 1 user`, in kind order."""
-    kinds = sorted(counts, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99)
+    kinds = kind_order(counts)
     return ", ".join(f"{counts[k]} {k}{'' if counts[k] == 1 else 's'}" for k in kinds)
 
 
@@ -93,7 +92,25 @@ def list_diff(old: list[Any], new: list[Any]) -> str:
 
     removed = [f"- {item(v)}" for v in old if v not in new]
     added = [f"+ {item(v)}" for v in new if v not in old]
-    return ", ".join(removed + added) or "(reordered)"
+    kept = [v for v in new if v in old]
+    moves = [f"moved {item(v)} to {new.index(v) + 1}" for v in moved(old, kept)]
+    return ", ".join(removed + added + moves)
+
+
+def moved(old: list[Any], new: list[Any]) -> list[Any]:
+    """The fewest items of `new` that changed place: those outside the longest run that kept
+    its order (so one item moved to the front is one move, not a shift of all the others)."""
+    places = [old.index(v) for v in new if v in old]
+    best: list[list[int]] = []  # best[i]: the longest increasing run ending at places[i]
+    for i, place in enumerate(places):
+        runs = [best[j] for j in range(i) if places[j] < place]
+        best.append([*_longest(runs), place])
+    keep = set(_longest(best))
+    return [v for v, place in zip(new, places, strict=True) if place not in keep]
+
+
+def _longest(runs: list[list[int]]) -> list[int]:
+    return max(runs, key=len) if runs else []
 
 
 def relation_lines(change: Change) -> Iterable[str]:

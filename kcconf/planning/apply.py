@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kcconf.errors import KcconfError
-from kcconf.keycloak.admin import Index
-from kcconf.kinds import BY_NAME, relation
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds import BY_NAME, ROOT, address_order, relation
 from kcconf.model.changes import Action, Change
 from kcconf.model.objects import State
 from kcconf.planning.plan import Plan, make_plan
@@ -20,7 +20,7 @@ Log = Callable[[str], None]
 Show = Callable[[Plan], None]
 
 
-def apply_plan(index: Index, plan: Plan, desired: State, log: Log, show: Show) -> None:
+def apply_plan(index: RealmAdmin, plan: Plan, desired: State, log: Log, show: Show) -> None:
     """Apply `plan`, then check the realm matches `desired`.
 
     A new realm is created first and the rest planned again against it, since Keycloak fills a
@@ -28,8 +28,8 @@ def apply_plan(index: Index, plan: Plan, desired: State, log: Log, show: Show) -
     is given that second plan before it is executed.
     """
     if not plan.realm_exists:
-        realm_change = next(c for c in plan.changes if c.address.kind == "realm")
-        BY_NAME["realm"].create(index, realm_change)
+        realm_change = next(c for c in plan.changes if c.address.kind == ROOT.name)
+        ROOT.create(index, realm_change)
         log(f"created realm {plan.realm}")
         index.forget()
         plan = make_plan(index, desired)
@@ -42,7 +42,7 @@ def apply_plan(index: Index, plan: Plan, desired: State, log: Log, show: Show) -
         raise KcconfError(f"apply finished but the realm still differs from the spec: {left}")
 
 
-def execute(index: Index, changes: tuple[Change, ...], log: Log) -> None:
+def execute(index: RealmAdmin, changes: tuple[Change, ...], log: Log) -> None:
     for change in changes:
         kind = BY_NAME[change.address.kind]
         if change.action is Action.CREATE:
@@ -61,7 +61,7 @@ def execute(index: Index, changes: tuple[Change, ...], log: Log) -> None:
             if rel.added and not (change.action is Action.CREATE and how.on_create):
                 how.add(index, change.address, rel.added)
     # Deletions last, users before the roles and clients they may be mapped to.
-    for change in sorted(changes, key=lambda c: c.address.sort_key, reverse=True):
+    for change in sorted(changes, key=lambda c: address_order(c.address), reverse=True):
         if change.action is Action.DELETE:
             log(f"deleting {change.address}")
             BY_NAME[change.address.kind].delete(index, change)

@@ -9,15 +9,12 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+from kcconf.kinds import BY_NAME, change_order, relation
 from kcconf.model.changes import Action, Change, FieldChange, RelationChange
-from kcconf.model.objects import Address, Obj, Secret, State, normal, relation_target
+from kcconf.model.objects import Address, Obj, Secret, State, normal
 
 # Keycloak's partial exports show secrets this way: an unknown value, not a different one.
 MASKED = "**********"
-# The field that holds an object's name, for renames in place.
-NAME_FIELD = {"client": "clientId"}
-# Kinds whose address is `container/name`; only the last part is the object's own name.
-NESTED = frozenset({"client-role", "group"})
 
 
 def compare(desired: State, live: State, reset_passwords: bool = False) -> list[Change]:
@@ -34,14 +31,14 @@ def compare(desired: State, live: State, reset_passwords: bool = False) -> list[
         if change is not None:
             changes.append(change)
     changes.extend(_deletes(desired, live, claimed))
-    return sorted(changes, key=lambda c: c.sort_key)
+    return sorted(changes, key=change_order)
 
 
-def same(new: Any, old: Any) -> bool:
+def same(new: Any, old: Any, ordered: bool = False) -> bool:
     if isinstance(new, Secret):
         known = old.reveal() if isinstance(old, Secret) else old
         return bool(known == MASKED or new.reveal() == known)
-    return bool(normal(new) == normal(old))
+    return bool(normal(new, ordered) == normal(old, ordered))
 
 
 def prunable(obj: Obj, desired: State) -> bool:
@@ -52,16 +49,11 @@ def prunable(obj: Obj, desired: State) -> bool:
 
 def unmanaged(desired: State, live: State, changes: list[Change]) -> Counter[str]:
     """Live objects no spec declares and the plan leaves alone, per kind (built-ins aside)."""
-    touched = {c.address for c in changes} | {
-        Address(c.address.kind, c.renamed_from) for c in changes if c.renamed_from
-    }
+    touched = {c.address for c in changes} | {c.live_address for c in changes if c.renamed_from}
     return Counter(
         obj.address.kind
         for obj in live.objects.values()
-        if obj.address not in desired.objects
-        and obj.address not in touched
-        and not obj.protected
-        and obj.address.kind != "realm"
+        if obj.address not in desired.objects and obj.address not in touched and not obj.protected
     )
 
 
@@ -71,7 +63,7 @@ def _find(want: Obj, live: State, desired: State) -> tuple[Obj | None, str | Non
     if have is not None:
         return have, None
     for old in want.previous:
-        old_address = Address(want.address.kind, old)
+        old_address = Address(want.address.kind, old, want.address.parent)
         if old_address in live.objects and old_address not in desired.objects:
             return live.objects[old_address], old
     return None, None
@@ -93,12 +85,13 @@ def _renamed_relations(have: Obj, renames: dict[Address, Address]) -> Obj:
     if not renames:
         return have
 
-    def new_name(relation: str, item: str) -> str:
-        target = relation_target(relation, item)
-        if target.kind == "client-role":
-            client, _, role = item.rpartition("/")
-            client = renames.get(Address("client", client), Address("client", client)).name
-            target = Address("client-role", f"{client}/{role}")
+    def new_name(name: str, item: str) -> str:
+        kind = BY_NAME[relation(have.address.kind, name).target]
+        if kind.container is not None:  # `clientId/role`: its client may be renamed too
+            container, _, own = item.rpartition("/")
+            holder = Address(kind.container, container)
+            item = f"{renames.get(holder, holder).name}/{own}"
+        target = Address(kind.name, item)
         return renames.get(target, target).name
 
     relations = {
@@ -122,10 +115,11 @@ def _create(want: Obj) -> Change:
 
 
 def _update(want: Obj, have: Obj, reset: bool, renamed: str | None) -> Change | None:
+    ordered = BY_NAME[want.address.kind].ordered
     fields = tuple(
         FieldChange(name, have.fields.get(name), value, isinstance(value, Secret))
         for name, value in want.fields.items()
-        if not same(value, have.fields.get(name))
+        if not same(value, have.fields.get(name), name in ordered)
     )
     if renamed is not None:
         fields = (_rename_field(have.address, want.address), *fields)
@@ -143,10 +137,8 @@ def _update(want: Obj, have: Obj, reset: bool, renamed: str | None) -> Change | 
 
 
 def _rename_field(old: Address, new: Address) -> FieldChange:
-    def own(address: Address) -> str:
-        return address.name.rpartition("/")[2] if address.kind in NESTED else address.name
-
-    return FieldChange(NAME_FIELD.get(new.kind, "name"), own(old), own(new))
+    kind = BY_NAME[new.kind]
+    return FieldChange(kind.name_field, kind.own_name(old), kind.own_name(new))
 
 
 def _deletes(desired: State, live: State, claimed: set[Address]) -> list[Change]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from kcconf.checks.run import plan_warnings
 from kcconf.errors import KcconfError
-from kcconf.keycloak.admin import Index
-from kcconf.kinds import KINDS
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds import BY_NAME, KINDS, relation
 from kcconf.model.changes import Action, Change
-from kcconf.model.objects import Address, State, relation_target
+from kcconf.model.objects import Address, State
 from kcconf.planning.compare import compare, unmanaged
 
 Progress = Callable[[str], None] | None
@@ -40,16 +40,15 @@ class Plan:
         return not self.changes
 
 
-def read_live(index: Index, desired: State, progress: Progress = None) -> State:
+def read_live(index: RealmAdmin, desired: State, progress: Progress = None) -> State:
     """What Keycloak has, in the same shape as the spec; relations only where the spec has them
     (so a plan costs list reads plus one read per object whose relations are managed)."""
     live = State(desired.realm)
     for kind in KINDS:
         if progress is not None:
-            what = "its settings" if kind.name == "realm" else f"{kind.name}s"
-            progress(f"realm {desired.realm}: reading {what}")
+            progress(f"realm {desired.realm}: reading {kind.reading or kind.name + 's'}")
         found = list(kind.read(index, desired))
-        if kind.name == "realm" and not found:
+        if kind.root and not found:
             return State(desired.realm, exists=False)
         for obj in found:
             live.add(obj)
@@ -57,7 +56,7 @@ def read_live(index: Index, desired: State, progress: Progress = None) -> State:
 
 
 def make_plan(
-    index: Index, desired: State, reset_passwords: bool = False, progress: Progress = None
+    index: RealmAdmin, desired: State, reset_passwords: bool = False, progress: Progress = None
 ) -> Plan:
     live = read_live(index, desired, progress)
     if live.exists:
@@ -96,25 +95,17 @@ def rename_hints(plan: Plan) -> list[str]:
     return hints
 
 
-def check_references(index: Index, desired: State, live: State) -> None:
+def check_references(index: RealmAdmin, desired: State, live: State) -> None:
     """Every scope and role a relation names must exist live or be created by this plan."""
     known = set(live.objects) | set(desired.objects)
     missing = []
     for obj in desired.objects.values():
         for name, items in obj.relations.items():
             for item in sorted(items):
-                target = relation_target(name, item)
-                if target not in known and not _exists_live(index, target):
+                target = Address(relation(obj.address.kind, name).target, item)
+                if target not in known and not BY_NAME[target.kind].exists(index, item):
                     missing.append(
                         f"{obj.address}: {target} does not exist in Keycloak or the spec"
                     )
     if missing:
         raise KcconfError("; ".join(missing))
-
-
-def _exists_live(index: Index, target: Address) -> bool:
-    """Roles of clients the spec does not declare (realm-management) are not read up front."""
-    if target.kind != "client-role":
-        return False
-    client_id, _, role = target.name.rpartition("/")
-    return client_id in index.clients() and role in index.roles(client_id)

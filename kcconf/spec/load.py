@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kcconf.errors import raise_if_problems
-from kcconf.kinds import KINDS
+from kcconf.kinds import KINDS, prune_keys
 from kcconf.kinds.base import SpecContext
 from kcconf.model.objects import Limits, State
 from kcconf.spec.validate import check_document
@@ -34,21 +34,10 @@ def load_spec(path: Path, env: Mapping[str, str] | None = None) -> State:
     return state
 
 
-# The spec's names for the kinds a `prune:` block may name.
-PRUNE_KINDS = {
-    "clients": "client",
-    "clientScopes": "client-scope",
-    "realmRoles": "realm-role",
-    "clientRoles": "client-role",
-    "groups": "group",
-    "users": "user",
-}
-
-
 def prune_policy(data: Mapping[str, Any]) -> dict[str, str]:
     """kind -> "created" (only what kcconf made) or "all" (every undeclared non-built-in)."""
     block = data.get("prune") or {}
-    return {kind: block[key] for key, kind in PRUNE_KINDS.items() if key in block}
+    return {kind: block[key] for key, kind in prune_keys().items() if key in block}
 
 
 def limits(data: Mapping[str, Any]) -> Limits:

@@ -11,14 +11,15 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from kcconf.builtins import BUILTIN_CLIENT_ROLES, BUILTIN_CLIENT_SCOPES, builtin_realm_roles
 from kcconf.errors import KeyPath, Problem, SpecError
+from kcconf.kinds import BY_NAME, KINDS
+from kcconf.kinds.base import Reference
+from kcconf.spec.schema import realm_schema
 from kcconf.spec.yamlload import Document, load_document
 
 _TYPE_NAMES = {
@@ -66,17 +67,14 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
     return _sorted(problems)
 
 
-@functools.cache
 def load_schema() -> dict[str, Any]:
-    """The packaged realm spec schema (kcconf/spec/schema/realm.schema.json)."""
-    text = resources.files("kcconf").joinpath("spec/schema/realm.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """The realm spec schema: the base and every kind's part (kcconf.spec.schema)."""
+    return realm_schema()
 
 
 @functools.cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema())
+    return Draft202012Validator(realm_schema())
 
 
 def _tainted(errors: list[ValidationError]) -> set[KeyPath]:
@@ -155,7 +153,7 @@ def _quote(value: Any) -> str:
 
 
 def _first_repeat(items: Any) -> int:
-    """Index of the first item that repeats an earlier one."""
+    """RealmAdmin of the first item that repeats an earlier one."""
     return next((i for i, item in enumerate(items) if item in items[:i]), 0)
 
 
@@ -175,9 +173,7 @@ class _Checker:
         self._check_duplicates()
         self._check_scopes()
         if self.references:
-            for holder in self._role_holders():
-                self._check_role_refs(holder)
-            self._check_group_refs()
+            self._check_references()
         return self.problems
 
     def _report(self, path: KeyPath, message: str) -> None:
@@ -256,7 +252,6 @@ class _Checker:
         pairs = [((*realm, "defaultDefaultClientScopes"), (*realm, "defaultOptionalClientScopes"))]
         for path, _ in self._items(("clients",)):
             pairs.append(((*path, "defaultClientScopes"), (*path, "optionalClientScopes")))
-        declared = self._declared(("clientScopes",), "name")
         for default_path, optional_path in pairs:
             defaults = {name for _, name in self._names(default_path)}
             for item_path, name in self._names(optional_path):
@@ -264,46 +259,6 @@ class _Checker:
                     self._report(
                         item_path, f"scope '{name}' is listed as both default and optional"
                     )
-            for item_path, name in self._names(default_path) + self._names(optional_path):
-                known = declared is None or name in declared | BUILTIN_CLIENT_SCOPES
-                if self.references and not known:
-                    self._report(item_path, _unknown(f"client scope '{name}'", "clientScopes"))
-
-    # (c) role references: composites, scope mappings, group and user role mappings.
-
-    def _role_holders(self) -> Iterator[KeyPath]:
-        """Paths of mappings that may hold realmRoles and clientRoles."""
-        for path, _ in self._items(("roles",)):
-            yield (*path, "composites")
-        for path, _ in self._items(("clients",)):
-            yield (*path, "scopeMappings")
-            for role_path, _ in self._items((*path, "roles")):
-                yield (*role_path, "composites")
-        for path, _ in self._groups():
-            yield path
-        for path, _ in self._items(("users",)):
-            yield path
-
-    def _check_role_refs(self, holder: KeyPath) -> None:
-        realm_roles = self._realm_roles
-        for item_path, name in self._names((*holder, "realmRoles")):
-            if realm_roles is not None and name not in realm_roles:
-                self._report(item_path, _unknown(f"realm role '{name}'", "roles"))
-        client_roles, known = self._get((*holder, "clientRoles")), self._client_roles
-        if known is None or not isinstance(client_roles, dict):
-            return
-        for client_id in client_roles:
-            entry = (*holder, "clientRoles", client_id)
-            if client_id not in known:
-                self._report(entry, _unknown(f"client '{client_id}'", "clients"))
-                continue
-            roles = known[client_id]
-            for item_path, role in self._names(entry):
-                if roles is not None and role not in roles:
-                    what = f"role '{role}' of client '{client_id}'"
-                    self._report(item_path, _unknown(what, "that client's roles"))
-
-    # (d) groups: a tree, each group named by its path.
 
     def _groups(self) -> Iterator[tuple[KeyPath, str]]:
         """Each declared group's key path and group path (`/staff/moderators`), parents first.
@@ -317,48 +272,44 @@ class _Checker:
                     yield path, f"{parent}/{name}"
                     lists.append(((*path, "subGroups"), f"{parent}/{name}"))
 
-    def _check_group_refs(self) -> None:
-        known = self._group_paths
-        for path, _ in self._items(("users",)):
-            for item_path, group_path in self._names((*path, "groups")):
-                if known is not None and group_path not in known:
-                    self._report(
-                        item_path, f"unknown group '{group_path}' (not declared under groups)"
-                    )
+    # (c) references: every name a kind's objects give to another kind's object.
 
-    @functools.cached_property
-    def _group_paths(self) -> set[str] | None:
-        """Declared group paths, or None when a group name is malformed (then none is judged)."""
-        lists = [("groups",), *((*path, "subGroups") for path, _ in self._groups())]
-        for list_path in lists:
-            if self._declared(list_path, "name") is None or any(
-                (*path, "name") in self.tainted for path, _ in self._items(list_path)
-            ):
-                return None
-        return {group_path for _, group_path in self._groups()}
+    def _check_references(self) -> None:
+        """Each reference must name an object the spec declares or a Keycloak built-in. A
+        reference below one already reported (a role of an unknown client) is not judged."""
+        known = self._known()
+        failed: list[KeyPath] = []
+        for kind in KINDS:
+            for ref in kind.references(self.doc.data):
+                names = known.get(ref.target)
+                if names is None or self._skipped(ref, failed):
+                    continue
+                if ref.name not in names:
+                    failed.append(ref.keypath)
+                    self._report(ref.keypath, _unknown(ref))
 
-    @functools.cached_property
-    def _realm_roles(self) -> set[str] | None:
-        """Realm roles a reference may name, or None when that cannot be told."""
-        declared = self._declared(("roles",), "name")
-        name = self._get(("realm", "name"))
-        if declared is None or not isinstance(name, str) or ("realm", "name") in self.tainted:
-            return None
-        return declared | builtin_realm_roles(name)
+    def _skipped(self, ref: Reference, failed: list[KeyPath]) -> bool:
+        """Malformed values (schema errors) are not judged, nor names below a failed one."""
+        if not isinstance(ref.name, str) or ref.keypath in self.tainted:
+            return True
+        return any(ref.keypath[: len(f)] == f for f in failed)
 
-    @functools.cached_property
-    def _client_roles(self) -> dict[str, set[str] | None] | None:
-        """clientId -> role names a reference may name (None: that client's roles are unclear)."""
-        if self._declared(("clients",), "clientId") is None:
-            return None
-        known: dict[str, set[str] | None] = {k: set(v) for k, v in BUILTIN_CLIENT_ROLES.items()}
-        for path, client in self._items(("clients",)):
-            declared = self._declared((*path, "roles"), "name")
-            before = known.get(client["clientId"], set())
-            both = None if declared is None or before is None else before | declared
-            known[client["clientId"]] = both
+    def _known(self) -> dict[str, set[str] | None]:
+        """Kind -> names a reference may use; None where that cannot be told (malformed)."""
+        realm = self._get(("realm", "name"))
+        usable = isinstance(realm, str) and ("realm", "name") not in self.tainted
+        known: dict[str, set[str] | None] = {}
+        for kind in KINDS:
+            declared = kind.declared(self.doc.data)
+            if declared is None or (not usable and kind.builtins("a") != kind.builtins("b")):
+                known[kind.name] = None
+            else:
+                known[kind.name] = declared | kind.builtins(realm if usable else "")
         return known
 
 
-def _unknown(what: str, where: str) -> str:
-    return f"unknown {what} (not declared under {where} and not a Keycloak built-in)"
+def _unknown(ref: Reference) -> str:
+    kind = BY_NAME[ref.target]
+    what, where = kind.describe(ref.name)
+    builtin = " and not a Keycloak built-in" if kind.builtins("") else ""
+    return f"unknown {what} (not declared under {where}{builtin})"

@@ -1,0 +1,162 @@
+"""Keycloak's admin REST surface, described once: each resource's collection, key and paging.
+
+Paths are relative to `admin/realms/{realm}/`; `{0}`, `{1}` stand for parent ids (a client's id
+for its roles or mappers). Kinds, checks and the token preview all reach Keycloak through these
+descriptions and `RoleMappings`, so a URL is written in one place. The facts behind each
+(page caps, brief representations, bodies) are in docs/keycloak-facts.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kcconf.keycloak.admin import RealmAdmin
+
+Rep = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One collection resource: list it, create in it, and read, update or delete an item."""
+
+    collection: str  # "clients", "clients/{0}/roles"
+    key: str  # the natural key of an item: "clientId", "name", "username"
+    label: str  # how an error names one item: "client"
+    paged: bool = True  # takes first/max (some lists cap at 100 without them)
+    params: Mapping[str, str] = field(default_factory=dict)  # extra list parameters
+    by: str = "id"  # the item path segment: its "id", or its natural key ("name" for roles)
+
+    def path(self, *parents: str) -> str:
+        return self.collection.format(*parents)
+
+    def item(self, segment: str, *parents: str) -> str:
+        return f"{self.path(*parents)}/{segment}"
+
+    def list(self, admin: RealmAdmin, *parents: str) -> list[Rep]:
+        if self.paged:
+            return admin.paged(self.path(*parents), **self.params)
+        return list(admin.api.get(admin.path(self.path(*parents)), **self.params) or [])
+
+    def create(self, admin: RealmAdmin, body: Mapping[str, Any], *parents: str) -> str | None:
+        """POST a new item; Keycloak's id for it, from the Location header, when it sends one."""
+        return admin.api.post(admin.path(self.path(*parents)), body)
+
+    def update(
+        self, admin: RealmAdmin, segment: str, body: Mapping[str, Any], *parents: str
+    ) -> None:
+        """PUT an item. Keycloak's PUTs replace what they are sent: callers send the live
+        representation with their changes written in (read-modify-write)."""
+        admin.api.put(admin.path(self.item(segment, *parents)), body)
+
+    def delete(self, admin: RealmAdmin, segment: str, *parents: str) -> None:
+        admin.api.delete(admin.path(self.item(segment, *parents)))
+
+
+BRIEF_OFF = {"briefRepresentation": "false"}
+
+CLIENTS = Endpoint("clients", "clientId", "client")
+CLIENT_SCOPES = Endpoint("client-scopes", "name", "client scope", paged=False)
+REALM_ROLES = Endpoint("roles", "name", "role", params=BRIEF_OFF, by="name")
+CLIENT_ROLES = Endpoint("clients/{0}/roles", "name", "role", params=BRIEF_OFF, by="name")
+USERS = Endpoint("users", "username", "user", params=BRIEF_OFF)
+GROUPS = Endpoint("groups", "path", "group", params=BRIEF_OFF)
+GROUP_CHILDREN = Endpoint("groups/{0}/children", "name", "group", params=BRIEF_OFF)
+USER_GROUPS = Endpoint("users/{0}/groups", "path", "group")
+CLIENT_MAPPERS = Endpoint("clients/{0}/protocol-mappers/models", "name", "mapper", paged=False)
+SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "mapper", paged=False)
+# A role's composites, by the role's id.
+COMPOSITES = "roles-by-id/{0}/composites"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A set of client scopes attached to an owner: PUT and DELETE one scope by its id.
+
+    `clients/{0}/default-client-scopes` (a client's) or `default-default-client-scopes` (the
+    realm's, for clients created later)."""
+
+    collection: str
+
+    def names(self, admin: RealmAdmin, *parents: str) -> set[str]:
+        found = admin.api.get(admin.path(self.collection.format(*parents))) or []
+        return {str(s["name"]) for s in found}
+
+    def add(self, admin: RealmAdmin, names: Iterable[str], *parents: str) -> None:
+        for name in names:
+            admin.api.put(self._item(admin, name, parents))
+
+    def remove(self, admin: RealmAdmin, names: Iterable[str], *parents: str) -> None:
+        for name in names:
+            admin.api.delete(self._item(admin, name, parents))
+
+    def _item(self, admin: RealmAdmin, name: str, parents: Sequence[str]) -> str:
+        return admin.path(self.collection.format(*parents), admin.scope_id(name))
+
+
+@dataclass(frozen=True)
+class RoleMappings:
+    """The roles mapped to an owner: a user's or group's role mappings, a client's or client
+    scope's scope mappings. Read as natural keys (`role`, `clientId/role`); written per realm
+    and per client, with bodies of id and name (scope mappings look roles up by id, role
+    mappings by name)."""
+
+    collection: str  # "users/{0}/role-mappings"
+
+    def read(self, admin: RealmAdmin, *parents: str) -> tuple[set[str], set[str]]:
+        """(realm role names, `clientId/role` refs) mapped directly, not through composites."""
+        body = admin.api.get(admin.path(self.collection.format(*parents))) or {}
+        realm = {str(r["name"]) for r in body.get("realmMappings") or []}
+        clients = {
+            f"{client_id}/{r['name']}"
+            for client_id, entry in (body.get("clientMappings") or {}).items()
+            for r in entry.get("mappings") or []
+        }
+        return realm, clients
+
+    def change(self, admin: RealmAdmin, refs: Sequence[str], adding: bool, *parents: str) -> None:
+        """Map (or unmap) `refs`, one request for the realm's roles and one per client."""
+        by_client: dict[str, list[str]] = {}
+        for ref in refs:
+            by_client.setdefault(ref.rpartition("/")[0], []).append(ref)
+        base = self.collection.format(*parents)
+        send = admin.api.post if adding else admin.api.delete
+        for client_id, group in sorted(by_client.items()):
+            where = "realm" if not client_id else f"clients/{admin.client_uuid(client_id)}"
+            send(admin.path(base, where), [admin.role(ref) for ref in group])
+
+    def composite(self, admin: RealmAdmin, client_id: str, *parents: str) -> set[str]:
+        """Names of one client's roles the owner has effectively (composites expanded)."""
+        path = admin.path(
+            self.collection.format(*parents), "clients", admin.client_uuid(client_id), "composite"
+        )
+        return {str(r["name"]) for r in admin.api.get(path) or []}
+
+
+USER_ROLE_MAPPINGS = RoleMappings("users/{0}/role-mappings")
+GROUP_ROLE_MAPPINGS = RoleMappings("groups/{0}/role-mappings")
+CLIENT_SCOPE_MAPPINGS = RoleMappings("clients/{0}/scope-mappings")
+SCOPE_SCOPE_MAPPINGS = RoleMappings("client-scopes/{0}/scope-mappings")
+CLIENT_DEFAULT_SCOPES = Placement("clients/{0}/default-client-scopes")
+CLIENT_OPTIONAL_SCOPES = Placement("clients/{0}/optional-client-scopes")
+REALM_DEFAULT_SCOPES = Placement("default-default-client-scopes")
+REALM_OPTIONAL_SCOPES = Placement("default-optional-client-scopes")
+# The token Keycloak would issue to a user through a client, built without a login.
+EXAMPLE_ACCESS_TOKEN = "clients/{0}/evaluate-scopes/generate-example-access-token"
+
+
+def role_refs(
+    reps: Iterable[Mapping[str, Any]], client_ids: Mapping[str, str]
+) -> tuple[set[str], set[str]]:
+    """Role representations (a composite's children) as natural keys: names and `clientId/name`."""
+    realm: set[str] = set()
+    clients: set[str] = set()
+    for rep in reps:
+        if rep.get("clientRole"):
+            client = client_ids.get(rep["containerId"], rep["containerId"])
+            clients.add(f"{client}/{rep['name']}")
+        else:
+            realm.add(str(rep["name"]))
+    return realm, clients
