@@ -31,11 +31,11 @@ class Result:
         return f"{status} {self.subject}: {self.check}{actual}{notes}"
 
 
-def check_tokens(index: RealmAdmin, specs: Iterable[Mapping[str, Any]]) -> list[Result]:
+def check_tokens(admin: RealmAdmin, specs: Iterable[Mapping[str, Any]]) -> list[Result]:
     results: list[Result] = []
     for spec in specs:
         token = preview(
-            index, spec["client"], spec["user"], spec.get("scope", ""), spec.get("audience", "")
+            admin, spec["client"], spec["user"], spec.get("scope", ""), spec.get("audience", "")
         )
         results.extend(token_results(token, spec))
     return results

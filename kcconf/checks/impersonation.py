@@ -42,21 +42,21 @@ class Case:
         return f"impersonation {self.user} -> {self.target} through {self.client}"
 
 
-def server_facts(index: RealmAdmin) -> tuple[str, bool, bool]:
+def server_facts(admin: RealmAdmin) -> tuple[str, bool, bool]:
     """(version, legacy token exchange on, FGAP v1 on) from the server's own report."""
-    info = index.api.server_info()
+    info = admin.api.server_info()
     enabled = {f["name"] for f in info.get("features") or [] if f.get("enabled")}
     version = str(info["systemInfo"]["version"])
     return version, "TOKEN_EXCHANGE" in enabled, "ADMIN_FINE_GRAINED_AUTHZ" in enabled
 
 
-def live_facts(index: RealmAdmin, case: Case) -> Facts:
-    version, exchange, fgap_v1 = server_facts(index)
-    client = index.clients()[case.token_client]
-    user_roles = effective_management_roles(index, case.user)
-    target = index.users().get(case.target)
-    target_roles = effective_management_roles(index, case.target) if target else set()
-    token = preview(index, case.token_client, case.user)
+def live_facts(admin: RealmAdmin, case: Case) -> Facts:
+    version, exchange, fgap_v1 = server_facts(admin)
+    client = admin.clients()[case.token_client]
+    user_roles = effective_management_roles(admin, case.user)
+    target = admin.users().get(case.target)
+    target_roles = effective_management_roles(admin, case.target) if target else set()
+    token = preview(admin, case.token_client, case.user)
     return Facts(
         version=version,
         token_exchange=exchange,
@@ -65,36 +65,36 @@ def live_facts(index: RealmAdmin, case: Case) -> Facts:
         token_has_role=IMPERSONATION in token.roles,
         roles_default="roles" in (client.get("defaultClientScopes") or []),
         scope_allows_role=bool(client.get("fullScopeAllowed"))
-        or "impersonation" in scope_roles(index, case.token_client),
+        or "impersonation" in scope_roles(admin, case.token_client),
         lightweight=(client.get("attributes") or {}).get(LIGHTWEIGHT) == "true",
-        public=bool(index.clients()[case.client].get("publicClient")),
+        public=bool(admin.clients()[case.client].get("publicClient")),
         holder=case.client == case.token_client,
         target_exists=bool(target and target.get("enabled", True)),
         target_extra_admin_roles=tuple(sorted(target_roles - user_roles)),
     )
 
 
-def effective_management_roles(index: RealmAdmin, username: str) -> set[str]:
+def effective_management_roles(admin: RealmAdmin, username: str) -> set[str]:
     """realm-management roles the user holds, directly or through groups and composites."""
-    return ep.USER_ROLE_MAPPINGS.composite(index, MANAGEMENT, index.user_id(username))
+    return ep.USER_ROLE_MAPPINGS.composite(admin, MANAGEMENT, admin.user_id(username))
 
 
-def scope_roles(index: RealmAdmin, client_id: str) -> set[str]:
+def scope_roles(admin: RealmAdmin, client_id: str) -> set[str]:
     """realm-management roles the client's role scope lets into its tokens (effective)."""
-    return ep.CLIENT_SCOPE_MAPPINGS.composite(index, MANAGEMENT, index.client_uuid(client_id))
+    return ep.CLIENT_SCOPE_MAPPINGS.composite(admin, MANAGEMENT, admin.client_uuid(client_id))
 
 
-def projected_facts(index: RealmAdmin, case: Case, desired: State, live: State) -> Facts:
+def projected_facts(admin: RealmAdmin, case: Case, desired: State, live: State) -> Facts:
     """The facts as they will be once the plan is applied: what the spec writes wins over
     what is live. Token contents are predicted from the shape, since no token exists yet."""
-    version, exchange, fgap_v1 = server_facts(index)
+    version, exchange, fgap_v1 = server_facts(admin)
     client = _merged(desired, live, Address(CLIENT, case.token_client))
     fields, relations = client
-    user_has = _user_has_role(index, desired, live, case.user)
+    user_has = _user_has_role(admin, desired, live, case.user)
     full_scope = bool(fields.get("fullScopeAllowed", True))
     mapped = IMPERSONATION in relations.get("scopeMappings.clientRoles", frozenset())
-    if "scopeMappings.clientRoles" not in relations and case.token_client in index.clients():
-        mapped = "impersonation" in scope_roles(index, case.token_client)
+    if "scopeMappings.clientRoles" not in relations and case.token_client in admin.clients():
+        mapped = "impersonation" in scope_roles(admin, case.token_client)
     roles_default = "roles" in relations.get("defaultClientScopes", frozenset())
     scope_allows = full_scope or mapped
     target = Address(USER, case.target)
@@ -130,10 +130,10 @@ def _merged(
     return fields, relations
 
 
-def _user_has_role(index: RealmAdmin, desired: State, live: State, username: str) -> bool:
+def _user_has_role(admin: RealmAdmin, desired: State, live: State, username: str) -> bool:
     want: Obj | None = desired.objects.get(Address(USER, username))
     if want is not None and "clientRoles" in want.relations:
         return IMPERSONATION in want.relations["clientRoles"]
     if Address(USER, username) in live.objects:
-        return "impersonation" in effective_management_roles(index, username)
+        return "impersonation" in effective_management_roles(admin, username)
     return False

@@ -12,12 +12,12 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.model.objects import State
 
 
-def run_checks(index: RealmAdmin, desired: State) -> list[Result]:
+def run_checks(admin: RealmAdmin, desired: State) -> list[Result]:
     """Every assertion of the spec, against the live realm."""
-    results = check_tokens(index, desired.assertions.get("tokens") or [])
+    results = check_tokens(admin, desired.assertions.get("tokens") or [])
     for spec in desired.assertions.get("impersonation") or []:
         case = Case.of(spec)
-        results.append(verdict_result(case, judge(live_facts(index, case)), spec))
+        results.append(verdict_result(case, judge(live_facts(admin, case)), spec))
     return results
 
 
@@ -28,12 +28,12 @@ def verdict_result(case: Case, verdict: Verdict, spec: Mapping[str, Any]) -> Res
     return Result(str(case), check, passed, notes=verdict.notes)
 
 
-def plan_warnings(index: RealmAdmin, desired: State, live: State) -> list[str]:
+def plan_warnings(admin: RealmAdmin, desired: State, live: State) -> list[str]:
     """Impersonations the spec expects that the realm, once planned changes apply, would refuse."""
     warnings = []
     for spec in desired.assertions.get("impersonation") or []:
         case = Case.of(spec)
-        verdict = judge(projected_facts(index, case, desired, live))
+        verdict = judge(projected_facts(admin, case, desired, live))
         result = verdict_result(case, verdict, spec)
         if result.passed is not True:
             warnings.append(

@@ -55,16 +55,16 @@ def _b64(text: str) -> str:
 
 
 def preview(
-    index: RealmAdmin, client_id: str, username: str, scope: str = "", audience: str = ""
+    admin: RealmAdmin, client_id: str, username: str, scope: str = "", audience: str = ""
 ) -> TokenPreview:
-    params = {"userId": index.user_id(username.lower())}
+    params = {"userId": admin.user_id(username.lower())}
     if scope:
         params["scope"] = scope
     if audience:
         params["audience"] = audience
-    path = index.path(ep.EXAMPLE_ACCESS_TOKEN.format(index.client_uuid(client_id)))
-    claims = index.api.get(path, **params)
-    return TokenPreview(index.realm, client_id, username, dict(claims))
+    path = admin.path(ep.EXAMPLE_ACCESS_TOKEN.format(admin.client_uuid(client_id)))
+    claims = admin.api.get(path, **params)
+    return TokenPreview(admin.realm, client_id, username, dict(claims))
 
 
 def render_preview(token: TokenPreview) -> str:

@@ -237,8 +237,8 @@ def token(
 ) -> None:
     """Print the access token Keycloak would issue to USER through CLIENT, roles first."""
     session = Session(opts, quiet=True)
-    index = RealmAdmin(session.api, realm)
-    emit(render_preview(preview(index, client_name, user_name, scope, audience)))
+    admin = RealmAdmin(session.api, realm)
+    emit(render_preview(preview(admin, client_name, user_name, scope, audience)))
 
 
 @cli.group("sandbox")

@@ -17,6 +17,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import RoleMappings
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, flatten
+from kcconf.spec.checker import SpecChecker
 from kcconf.spec.yamlload import Document
 
 Schema = dict[str, Any]
@@ -97,6 +98,10 @@ class Kind:
         each parent's `item` definition for a child kind), `defs`, `prune` (its prune key's
         schema) and `item` (the definition its children's keys are added to)."""
         return {}
+
+    def check(self, checker: SpecChecker) -> None:
+        """Its own offline checks of a spec (duplicate names and the like), reported to
+        `checker`; references to other kinds are checked through `references`."""
 
     def builtins(self, realm: str) -> frozenset[str]:
         """Names Keycloak creates in every new realm: a spec may refer to them undeclared."""

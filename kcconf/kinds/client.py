@@ -36,6 +36,7 @@ from kcconf.model.objects import (
     unflatten_into,
     with_string_attributes,
 )
+from kcconf.spec.checker import SpecChecker
 
 FIELDS = (
     "name",
@@ -153,6 +154,11 @@ class ClientKind(Kind):
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         ep.CLIENTS.delete(admin, str(change.live_raw["id"]))
+
+    def check(self, checker: SpecChecker) -> None:
+        checker.unique(("clients",), "clientId", "clientId")
+        for path, _ in checker.items(("clients",)):
+            checker.exclusive(*((*path, key) for key in PLACEMENTS))
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENTS

@@ -18,6 +18,7 @@ from kcconf.model.objects import (
     unflatten_into,
     with_string_attributes,
 )
+from kcconf.spec.checker import SpecChecker
 
 SCOPE = "client-scope"
 FIELDS = ("description", "protocol", "attributes")
@@ -80,6 +81,9 @@ class ClientScopeKind(Kind):
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         ep.CLIENT_SCOPES.delete(admin, str(change.live_raw["id"]))
+
+    def check(self, checker: SpecChecker) -> None:
+        checker.unique(("clientScopes",), "name", "client scope")
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENT_SCOPES

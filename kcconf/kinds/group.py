@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.errors import KeycloakError
+from kcconf.errors import KeycloakError, KeyPath
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Rep
@@ -32,6 +32,7 @@ from kcconf.kinds.base import (
 )
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("attributes",)
 # Parts of a group representation a PUT does not change: they have their own endpoints.
@@ -109,6 +110,12 @@ class GroupKind(Kind):
             if exc.status != 404:
                 raise
 
+    def check(self, checker: SpecChecker) -> None:
+        # Group names are unique among siblings; a group is named by its path.
+        checker.unique(("groups",), "name", "group", prefix="/")
+        for path, group_path in _declared_groups(checker):
+            checker.unique((*path, "subGroups"), "name", "group", prefix=f"{group_path}/")
+
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         """Every declared group's path, or None when a group name is malformed."""
         paths: set[str] = set()
@@ -138,6 +145,19 @@ class GroupKind(Kind):
 
     def schema(self) -> Schema:
         return SCHEMA
+
+
+def _declared_groups(checker: SpecChecker) -> Iterable[tuple[KeyPath, str]]:
+    """Each declared group's key path and group path (`/staff/moderators`), parents first.
+    A group whose name the schema refused is left out, with the groups below it."""
+    lists: list[tuple[KeyPath, str]] = [(("groups",), "")]
+    while lists:
+        list_path, parent = lists.pop(0)
+        for path, group in checker.items(list_path):
+            name = group.get("name")
+            if isinstance(name, str) and (*path, "name") not in checker.tainted:
+                yield path, f"{parent}/{name}"
+                lists.append(((*path, "subGroups"), f"{parent}/{name}"))
 
 
 def planned_paths(groups: Iterable[Rep], desired: State) -> dict[str, str]:

@@ -11,6 +11,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import Kind, Reference, Relation, Schema, SpecContext
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
+from kcconf.spec.checker import SpecChecker
 
 SCOPE = "client-scope"  # the kind realm-level default scopes name
 SCOPE_LISTS = {
@@ -84,6 +85,9 @@ class RealmKind(Kind):
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         raise AssertionError("kcconf never deletes a realm")  # no prune policy covers realms
+
+    def check(self, checker: SpecChecker) -> None:
+        checker.exclusive(*(("realm", key) for key in SCOPE_LISTS))
 
     def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
         realm = data.get("realm")

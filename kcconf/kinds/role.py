@@ -31,6 +31,7 @@ from kcconf.kinds.base import (
 )
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("description",)
 
@@ -210,6 +211,9 @@ class RealmRoleKind(_RoleKind):
     def _containers(self, admin: RealmAdmin, desired: State) -> Iterable[str]:
         return ("",)
 
+    def check(self, checker: SpecChecker) -> None:
+        checker.unique(("roles",), "name", "realm role")
+
     def builtins(self, realm: str) -> frozenset[str]:
         return builtin_realm_roles(realm)
 
@@ -251,6 +255,11 @@ class ClientRoleKind(_RoleKind):
         for client_id in sorted(wanted | desired.containers.get(self.name, set())):
             if client_id in admin.clients():  # else created by this plan, with its roles
                 yield client_id
+
+    def check(self, checker: SpecChecker) -> None:
+        for path, client in checker.items(("clients",)):
+            suffix = f" of client '{client.get('clientId')}'"
+            checker.unique((*path, "roles"), "name", "role", suffix)
 
     def builtins(self, realm: str) -> frozenset[str]:
         return frozenset(f"{c}/{r}" for c, roles in BUILTIN_CLIENT_ROLES.items() for r in roles)

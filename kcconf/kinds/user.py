@@ -26,6 +26,7 @@ from kcconf.kinds.group import GROUP, planned_paths
 from kcconf.kinds.role import default_roles_name
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, marked, owned, unflatten_into
+from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"
@@ -128,6 +129,10 @@ class UserKind(Kind):
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         ep.USERS.delete(admin, str(change.live_raw["id"]))
+
+    def check(self, checker: SpecChecker) -> None:
+        # Keycloak stores usernames in lower case, so Bob and bob are the same user.
+        checker.unique(("users",), "username", "username", fold_case=True)
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return declared_names(data, "users", "username")

@@ -20,7 +20,7 @@ Log = Callable[[str], None]
 Show = Callable[[Plan], None]
 
 
-def apply_plan(index: RealmAdmin, plan: Plan, desired: State, log: Log, show: Show) -> None:
+def apply_plan(admin: RealmAdmin, plan: Plan, desired: State, log: Log, show: Show) -> None:
     """Apply `plan`, then check the realm matches `desired`.
 
     A new realm is created first and the rest planned again against it, since Keycloak fills a
@@ -29,39 +29,39 @@ def apply_plan(index: RealmAdmin, plan: Plan, desired: State, log: Log, show: Sh
     """
     if not plan.realm_exists:
         realm_change = next(c for c in plan.changes if c.address.kind == ROOT.name)
-        ROOT.create(index, realm_change)
+        ROOT.create(admin, realm_change)
         log(f"created realm {plan.realm}")
-        index.forget()
-        plan = make_plan(index, desired)
+        admin.forget()
+        plan = make_plan(admin, desired)
         show(plan)
-    execute(index, plan.changes, log)
-    index.forget()
-    after = make_plan(index, desired)
+    execute(admin, plan.changes, log)
+    admin.forget()
+    after = make_plan(admin, desired)
     if not after.empty:
         left = ", ".join(str(c.address) for c in after.changes)
         raise KcconfError(f"apply finished but the realm still differs from the spec: {left}")
 
 
-def execute(index: RealmAdmin, changes: tuple[Change, ...], log: Log) -> None:
+def execute(admin: RealmAdmin, changes: tuple[Change, ...], log: Log) -> None:
     for change in changes:
         kind = BY_NAME[change.address.kind]
         if change.action is Action.CREATE:
             log(f"creating {change.address}")
-            kind.create(index, change)
+            kind.create(admin, change)
         elif change.action is Action.UPDATE and change.fields:
             log(f"updating {change.address}")
-            kind.update(index, change)
+            kind.update(admin, change)
     for change in changes:
         for rel in change.relations:
             if rel.removed:
-                relation(change.address.kind, rel.name).remove(index, change.address, rel.removed)
+                relation(change.address.kind, rel.name).remove(admin, change.address, rel.removed)
     for change in changes:
         for rel in change.relations:
             how = relation(change.address.kind, rel.name)
             if rel.added and not (change.action is Action.CREATE and how.on_create):
-                how.add(index, change.address, rel.added)
+                how.add(admin, change.address, rel.added)
     # Deletions last, users before the roles and clients they may be mapped to.
     for change in sorted(changes, key=lambda c: address_order(c.address), reverse=True):
         if change.action is Action.DELETE:
             log(f"deleting {change.address}")
-            BY_NAME[change.address.kind].delete(index, change)
+            BY_NAME[change.address.kind].delete(admin, change)

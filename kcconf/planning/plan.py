@@ -40,14 +40,14 @@ class Plan:
         return not self.changes
 
 
-def read_live(index: RealmAdmin, desired: State, progress: Progress = None) -> State:
+def read_live(admin: RealmAdmin, desired: State, progress: Progress = None) -> State:
     """What Keycloak has, in the same shape as the spec; relations only where the spec has them
     (so a plan costs list reads plus one read per object whose relations are managed)."""
     live = State(desired.realm)
     for kind in KINDS:
         if progress is not None:
             progress(f"realm {desired.realm}: reading {kind.reading or kind.name + 's'}")
-        found = list(kind.read(index, desired))
+        found = list(kind.read(admin, desired))
         if kind.root and not found:
             return State(desired.realm, exists=False)
         for obj in found:
@@ -56,14 +56,14 @@ def read_live(index: RealmAdmin, desired: State, progress: Progress = None) -> S
 
 
 def make_plan(
-    index: RealmAdmin, desired: State, reset_passwords: bool = False, progress: Progress = None
+    admin: RealmAdmin, desired: State, reset_passwords: bool = False, progress: Progress = None
 ) -> Plan:
-    live = read_live(index, desired, progress)
+    live = read_live(admin, desired, progress)
     if live.exists:
-        check_references(index, desired, live)
+        check_references(admin, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
     counts = Counter(a.kind for a in live.objects)
-    warnings = plan_warnings(index, desired, live) if live.exists else []
+    warnings = plan_warnings(admin, desired, live) if live.exists else []
     return Plan(
         desired.realm,
         tuple(changes),
@@ -95,7 +95,7 @@ def rename_hints(plan: Plan) -> list[str]:
     return hints
 
 
-def check_references(index: RealmAdmin, desired: State, live: State) -> None:
+def check_references(admin: RealmAdmin, desired: State, live: State) -> None:
     """Every scope and role a relation names must exist live or be created by this plan."""
     known = set(live.objects) | set(desired.objects)
     missing = []
@@ -103,7 +103,7 @@ def check_references(index: RealmAdmin, desired: State, live: State) -> None:
         for name, items in obj.relations.items():
             for item in sorted(items):
                 target = Address(relation(obj.address.kind, name).target, item)
-                if target not in known and not BY_NAME[target.kind].exists(index, item):
+                if target not in known and not BY_NAME[target.kind].exists(admin, item):
                     missing.append(
                         f"{obj.address}: {target} does not exist in Keycloak or the spec"
                     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from kcconf.errors import KeyPath, Problem, SpecError
 from kcconf.kinds import BY_NAME, KINDS
 from kcconf.kinds.base import Reference
+from kcconf.spec.checker import SpecChecker
 from kcconf.spec.schema import realm_schema
 from kcconf.spec.yamlload import Document, load_document
 
@@ -153,126 +154,29 @@ def _quote(value: Any) -> str:
 
 
 def _first_repeat(items: Any) -> int:
-    """RealmAdmin of the first item that repeats an earlier one."""
+    """Index of the first item that repeats an earlier one."""
     return next((i for i, item in enumerate(items) if item in items[:i]), 0)
 
 
 # --- semantic and reference checks --------------------------------------------------------------
 
 
-class _Checker:
-    """Checks that need the whole document: duplicates, default vs optional, references."""
+class _Checker(SpecChecker):
+    """Checks that need the whole document: each kind's own (duplicates, default vs optional
+    scopes), then the references between kinds."""
 
     def __init__(self, doc: Document, tainted: set[KeyPath], references: bool) -> None:
-        self.doc = doc
-        self.tainted = tainted
+        super().__init__(doc, tainted)
         self.references = references
-        self.problems: list[Problem] = []
 
     def run(self) -> list[Problem]:
-        self._check_duplicates()
-        self._check_scopes()
+        for kind in KINDS:
+            kind.check(self)
         if self.references:
             self._check_references()
         return self.problems
 
-    def _report(self, path: KeyPath, message: str) -> None:
-        self.problems.append(Problem(self.doc.where(path), path, message))
-
-    # Reading the data defensively: only lists/mappings the schema accepted are looked at.
-
-    def _get(self, path: KeyPath) -> Any:
-        value = self.doc.data
-        for part in path:
-            if isinstance(part, int) and isinstance(value, list) and part < len(value):
-                value = value[part]
-            elif isinstance(part, str) and isinstance(value, dict):
-                value = value.get(part)
-            else:
-                return None
-        return value
-
-    def _items(self, path: KeyPath) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
-        value = self._get(path)
-        for index, item in enumerate(value if isinstance(value, list) else []):
-            if isinstance(item, dict):
-                yield (*path, index), item
-
-    def _names(self, path: KeyPath) -> list[tuple[KeyPath, str]]:
-        value = self._get(path)
-        if path in self.tainted or not isinstance(value, list):
-            return []
-        return [((*path, i), name) for i, name in enumerate(value) if isinstance(name, str)]
-
-    def _declared(self, path: KeyPath, field: str) -> set[str] | None:
-        """Names declared in a list, or None when it is malformed (then nothing is judged)."""
-        value = self._get(path)
-        if value is None:
-            return set()
-        if not isinstance(value, list) or not all(
-            isinstance(item, dict) and isinstance(item.get(field), str) for item in value
-        ):
-            return None
-        return {item[field] for item in value}
-
-    # (b) duplicates and default-vs-optional scopes.
-
-    def _check_duplicates(self) -> None:
-        self._unique(("clientScopes",), "name", "client scope")
-        self._unique(("roles",), "name", "realm role")
-        self._unique(("clients",), "clientId", "clientId")
-        self._unique(("users",), "username", "username")
-        for path, client in self._items(("clients",)):
-            self._unique((*path, "roles"), "name", "role", f" of client '{client.get('clientId')}'")
-        # Group names are unique among siblings; a group is named by its path.
-        self._unique(("groups",), "name", "group", prefix="/")
-        for path, group_path in self._groups():
-            self._unique((*path, "subGroups"), "name", "group", prefix=f"{group_path}/")
-
-    def _unique(
-        self, path: KeyPath, field: str, label: str, suffix: str = "", prefix: str = ""
-    ) -> None:
-        first: dict[str, int] = {}
-        for item_path, item in self._items(path):
-            name, key_path = item.get(field), (*item_path, field)
-            if not isinstance(name, str) or key_path in self.tainted:
-                continue
-            # Keycloak stores usernames in lower case, so Bob and bob are the same user.
-            name = prefix + name
-            natural = name.lower() if field == "username" else name
-            line = self.doc.where(key_path).line
-            if natural not in first:
-                first[natural] = line
-                continue
-            lines = f"lines {first[natural]} and {line}"
-            self._report(key_path, f"duplicate {label} '{name}'{suffix}: declared on {lines}")
-
-    def _check_scopes(self) -> None:
-        realm: KeyPath = ("realm",)
-        pairs = [((*realm, "defaultDefaultClientScopes"), (*realm, "defaultOptionalClientScopes"))]
-        for path, _ in self._items(("clients",)):
-            pairs.append(((*path, "defaultClientScopes"), (*path, "optionalClientScopes")))
-        for default_path, optional_path in pairs:
-            defaults = {name for _, name in self._names(default_path)}
-            for item_path, name in self._names(optional_path):
-                if name in defaults:
-                    self._report(
-                        item_path, f"scope '{name}' is listed as both default and optional"
-                    )
-
-    def _groups(self) -> Iterator[tuple[KeyPath, str]]:
-        """Each declared group's key path and group path (`/staff/moderators`), parents first.
-        A group whose name the schema refused is left out, with the groups below it."""
-        lists: list[tuple[KeyPath, str]] = [(("groups",), "")]
-        while lists:
-            list_path, parent = lists.pop(0)
-            for path, group in self._items(list_path):
-                name = group.get("name")
-                if isinstance(name, str) and (*path, "name") not in self.tainted:
-                    yield path, f"{parent}/{name}"
-                    lists.append(((*path, "subGroups"), f"{parent}/{name}"))
-
-    # (c) references: every name a kind's objects give to another kind's object.
+    # References: every name one kind's objects give to another kind's object.
 
     def _check_references(self) -> None:
         """Each reference must name an object the spec declares or a Keycloak built-in. A
@@ -286,7 +190,7 @@ class _Checker:
                     continue
                 if ref.name not in names:
                     failed.append(ref.keypath)
-                    self._report(ref.keypath, _unknown(ref))
+                    self.report(ref.keypath, _unknown(ref))
 
     def _skipped(self, ref: Reference, failed: list[KeyPath]) -> bool:
         """Malformed values (schema errors) are not judged, nor names below a failed one."""
@@ -296,7 +200,7 @@ class _Checker:
 
     def _known(self) -> dict[str, set[str] | None]:
         """Kind -> names a reference may use; None where that cannot be told (malformed)."""
-        realm = self._get(("realm", "name"))
+        realm = self.get(("realm", "name"))
         usable = isinstance(realm, str) and ("realm", "name") not in self.tainted
         known: dict[str, set[str] | None] = {}
         for kind in KINDS:
