@@ -49,7 +49,7 @@ def realm_document(plan: Plan) -> dict[str, Any]:
 
 
 def change_document(change: Change) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "address": str(change.address),
         "kind": change.address.kind,
         "name": change.address.name,
@@ -66,6 +66,9 @@ def change_document(change: Change) -> dict[str, Any]:
             for rel in change.relations
         ],
     }
+    if change.address.parent is not None:  # only child objects carry the key
+        doc["parent"] = str(change.address.parent)
+    return doc
 
 
 def field_document(change: FieldChange) -> dict[str, Any]:
