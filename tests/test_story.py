@@ -21,7 +21,7 @@ CLIENT = "our-public-client"
 PASSWORDS = {"MODERATOR_PASSWORD": "canary-moderator-pw-1", "ALICE_PASSWORD": "canary-alice-pw-1"}
 
 # The answer to the moderator's exchange in the "before" shape, measured per version
-# (../shared/KEYCLOAK.md section 0). A server that answers otherwise must fail this test loudly.
+# (docs/keycloak-facts.md 9.7). A server that answers otherwise must fail this test loudly.
 BEFORE_EXCHANGE_STATUS = {
     "24.0.5": 403,
     "26.4.0": 403,

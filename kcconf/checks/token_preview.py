@@ -1,7 +1,7 @@
 """What an access token will contain, asked of Keycloak itself (evaluate-scopes).
 
 Keycloak builds the token it would issue to a user through a client, with the client's scopes,
-mappers and role scope applied, without anyone logging in (docs/keycloak-facts.md, tokens).
+mappers and role scope applied, without anyone logging in (docs/keycloak-facts.md 9.1).
 """
 
 from __future__ import annotations

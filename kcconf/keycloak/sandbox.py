@@ -163,7 +163,8 @@ def _server_env(version: str) -> dict[str, str]:
         env["JAVA_HOME"] = str(home)
         env["PATH"] = f"{home / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         if _jdk_major(home) >= 24:
-            # Without it worker threads die with IllegalAccessError on JDK 24+ (KEYCLOAK.md 0).
+            # Without it worker threads die with IllegalAccessError on JDK 24+
+            # (docs/keycloak-facts.md 1.8).
             env["JAVA_OPTS_APPEND"] = "--add-opens java.base/java.lang=ALL-UNNAMED"
     return env
 

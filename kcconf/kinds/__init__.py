@@ -1,5 +1,8 @@
 """The registry of resource kinds: one line per kind module, ordered by their dependencies.
 
+Each module in MODULES exports `KINDS`, the kinds it defines; a new kind is a new module and
+its name added here.
+
 Apply creates and updates kinds in ORDER (what others refer to comes first) and deletes in the
 reverse; plans list changes in the same order, a child object right after its parent.
 """
@@ -7,25 +10,22 @@ reverse; plans list changes in the same order, a child object right after its pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from importlib import import_module
 
 from kcconf.kinds.base import Kind, Relation
-from kcconf.kinds.client import ClientKind
-from kcconf.kinds.client_scope import ClientScopeKind
-from kcconf.kinds.group import GroupKind
-from kcconf.kinds.realm import RealmKind
-from kcconf.kinds.role import ClientRoleKind, RealmRoleKind
-from kcconf.kinds.user import UserKind
 from kcconf.model.changes import Action, Change
 from kcconf.model.objects import Address
 
-REGISTERED: tuple[Kind, ...] = (
-    RealmKind(),
-    ClientScopeKind(),
-    RealmRoleKind(),
-    ClientKind(),
-    ClientRoleKind(),
-    GroupKind(),
-    UserKind(),
+MODULES = (
+    "realm",
+    "client_scope",
+    "role",
+    "client",
+    "group",
+    "user",
+)
+REGISTERED: tuple[Kind, ...] = tuple(
+    kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS
 )
 
 

@@ -57,7 +57,7 @@ FIELDS = (
     "attributes",
 )
 # Sub-resources a client PUT must not carry: mappers would be synchronised to what was read,
-# and the scope lists are ignored by the admin PUT anyway (docs/keycloak-facts.md, clients).
+# and the scope lists are ignored by the admin PUT anyway (docs/keycloak-facts.md 3.3, 3.4).
 NOT_PUT = ("protocolMappers", "defaultClientScopes", "optionalClientScopes")
 
 
@@ -182,6 +182,8 @@ def builtin_client(admin: RealmAdmin, client_id: str) -> bool:
     in_master = admin.realm == "master" and client_id.endswith("-realm")
     return client_id in BUILTIN_CLIENTS or in_master
 
+
+KINDS = (ClientKind(),)
 
 SCHEMA: Schema = {
     "item": "client",

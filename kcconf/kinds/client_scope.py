@@ -95,6 +95,8 @@ class ClientScopeKind(Kind):
         return SCHEMA
 
 
+KINDS = (ClientScopeKind(),)
+
 SCHEMA: Schema = {
     "item": "clientScope",
     "property": {

@@ -219,6 +219,8 @@ def _wholly_owned(groups: Iterable[Rep]) -> dict[str, bool]:
     return whole
 
 
+KINDS = (GroupKind(),)
+
 SCHEMA: Schema = {
     "property": {
         "description": "Groups declared by this file, as a tree (subGroups). Groups not "

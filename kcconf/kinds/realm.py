@@ -79,7 +79,7 @@ class RealmKind(Kind):
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         # Read-modify-write: a realm PUT resets attributes and policies it is not sent
-        # (docs/keycloak-facts.md, realms).
+        # (docs/keycloak-facts.md 2.4).
         body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
         admin.api.put(admin.path(""), body)
 
@@ -99,6 +99,8 @@ class RealmKind(Kind):
     def schema(self) -> Schema:
         return SCHEMA
 
+
+KINDS = (RealmKind(),)
 
 SCHEMA: Schema = {
     "property": {

@@ -299,6 +299,8 @@ def _builtin(realm: str, client_id: str, name: str) -> bool:
     return name in BUILTIN_CLIENT_ROLES.get(client_id, ()) or name == "uma_protection"
 
 
+KINDS = (RealmRoleKind(), ClientRoleKind())
+
 SCHEMA: Schema = {
     "property": {
         "description": "Realm roles declared by this file. Roles not declared here are left alone.",

@@ -171,6 +171,8 @@ def _set_password(admin: RealmAdmin, user_id: str, password: Any) -> None:
         admin.api.put(admin.path("users", user_id, "reset-password"), credential)
 
 
+KINDS = (UserKind(),)
+
 SCHEMA: Schema = {
     "property": {
         "description": "Users declared by this file. Users not declared here are left alone.",
