@@ -119,6 +119,7 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         "client-role",
         "group",
         "user",
+        "mapper",
     )
 
 

@@ -23,6 +23,7 @@ MODULES = (
     "client",
     "group",
     "user",
+    "protocol_mapper",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

@@ -1,0 +1,159 @@
+"""Protocol mappers of clients and client scopes, each named by its `name` under its parent:
+`client app / mapper email`, `client-scope roles / mapper audience`.
+
+A parent that writes `protocolMappers` lists its mappers in full: only those parents' mappers
+are read and compared, and the undeclared ones among them are deleted only under
+`prune: {protocolMappers: all}` (a mapper carries no attribute for kcconf's ownership marker, so
+`created` deletes none). A parent that does not write the key keeps its mappers untouched, and
+the mappers of Keycloak's own clients and scopes (`roles` holds `realm roles`, `client roles`)
+are never deleted: a mapper added to a built-in scope lives beside them.
+Keycloak keeps a mapper's config as strings, so YAML scalars are compared as strings, one
+`config.<key>` field per key: a changed key is one plan line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds.base import Kind, Schema, SpecContext, items
+from kcconf.kinds.client import builtin_client
+from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
+from kcconf.model.changes import Change
+from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
+from kcconf.spec.checker import SpecChecker
+
+MAPPER = "mapper"
+FIELDS = ("protocol", "protocolMapper")
+# Parent kind -> (its spec list, its key field, its mappers endpoint).
+PARENTS = {
+    "client": ("clients", "clientId", ep.CLIENT_MAPPERS),
+    "client-scope": ("clientScopes", "name", ep.SCOPE_MAPPERS),
+}
+
+
+def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {k: rep[k] for k in FIELDS if k in rep}
+    if isinstance(rep.get("config"), Mapping):
+        fields["config"] = {k: text(v) for k, v in rep["config"].items()}
+    return flatten(fields, frozenset({"config"}))
+
+
+BY_KIND_LABEL = {"client": "client", "client-scope": "client scope"}
+
+
+def _builtin_parent(admin: RealmAdmin, kind: str, name: str) -> bool:
+    if kind == "client":
+        return builtin_client(admin, name)
+    return name in BUILTIN_CLIENT_SCOPES
+
+
+def _parent_id(admin: RealmAdmin, parent: Address) -> str:
+    if parent.kind == "client":
+        return admin.client_uuid(parent.name)
+    return admin.scope_id(parent.name)
+
+
+class ProtocolMapperKind(Kind):
+    name = MAPPER
+    spec_key = "protocolMappers"
+    label = "protocol mapper"
+    reading = "protocol mappers"
+    parents = tuple(PARENTS)
+    prune_key = "protocolMappers"
+
+    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+        written: set[str] = set()
+        for kind, (key, field, _) in PARENTS.items():
+            for _, parent in items(ctx.doc.data, key):
+                if self.spec_key not in parent:
+                    continue
+                address = Address(kind, str(parent[field]))
+                written.add(str(address))
+                for mapper in parent[self.spec_key] or []:
+                    yield Obj(self.address(mapper["name"], address), fields_of(mapper))
+        if written:
+            ctx.containers[self.name] = written
+
+    def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
+        written = desired.containers.get(self.name, set())
+        for kind, (_, _, _) in PARENTS.items():
+            reps = admin.clients() if kind == "client" else admin.scopes()
+            for name, rep in reps.items():
+                want = desired.wanted(Address(kind, name))
+                if want is None or str(want.address) not in written:
+                    continue  # its mappers are not the spec's business
+                builtin = _builtin_parent(admin, kind, name)
+                for mapper in rep.get("protocolMappers") or []:
+                    address = self.address(str(mapper["name"]), want.address)
+                    yield Obj(address, fields_of(mapper), raw=mapper, protected=builtin)
+
+    def create(self, admin: RealmAdmin, change: Change) -> None:
+        parent = change.address.parent
+        assert parent is not None
+        body = unflatten_into({"name": change.address.name}, change.target.fields)
+        body.setdefault("protocol", "openid-connect")
+        PARENTS[parent.kind][2].create(admin, body, _parent_id(admin, parent))
+
+    def update(self, admin: RealmAdmin, change: Change) -> None:
+        parent = change.address.parent
+        assert parent is not None
+        body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
+        endpoint = PARENTS[parent.kind][2]
+        endpoint.update(admin, str(body["id"]), body, _parent_id(admin, parent))
+
+    def delete(self, admin: RealmAdmin, change: Change) -> None:
+        parent = change.address.parent
+        assert parent is not None
+        endpoint = PARENTS[parent.kind][2]
+        endpoint.delete(admin, str(change.live_raw["id"]), _parent_id(admin, parent))
+
+    def check(self, checker: SpecChecker) -> None:
+        for kind, (key, field, _) in PARENTS.items():
+            label = BY_KIND_LABEL[kind]
+            for path, parent in checker.items((key,)):
+                suffix = f" of {label} '{parent.get(field)}'"
+                checker.unique((*path, self.spec_key), "name", self.label, suffix)
+
+    def schema(self) -> Schema:
+        return SCHEMA
+
+
+KINDS = (ProtocolMapperKind(),)
+
+SCHEMA: Schema = {
+    "property": {
+        "description": "Protocol mappers of this object, by name. Exact when written: undeclared "
+        "mappers are deleted only under prune.protocolMappers: all.",
+        "type": "array",
+        "items": {"$ref": "#/$defs/protocolMapper"},
+    },
+    "defs": {
+        "protocolMapper": {
+            "description": "A protocol mapper, keyed by name within its client or client scope.",
+            "type": "object",
+            "required": ["name", "protocolMapper"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"description": "The mapper's name (its key).", "$ref": "#/$defs/name"},
+                "protocol": {"$ref": "#/$defs/protocol"},
+                "protocolMapper": {
+                    "description": "The mapper type, e.g. oidc-audience-mapper.",
+                    "type": "string",
+                    "minLength": 1,
+                },
+                "config": {
+                    "description": "The mapper's settings; values are kept as strings.",
+                    "$ref": "#/$defs/scalarAttributes",
+                },
+            },
+        }
+    },
+    "prune": {
+        "description": "Mappers of clients and client scopes that write protocolMappers. all: "
+        "delete the undeclared ones; created deletes none (mappers carry no ownership marker).",
+        "enum": ["created", "all"],
+    },
+}
