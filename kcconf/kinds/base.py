@@ -142,6 +142,15 @@ class Reference:
     name: str
 
 
+def prune_policy(note: str = "") -> Schema:
+    """The schema of a kind's key under `prune:`; `note` says what is special about the kind."""
+    text = (
+        "created: delete only undeclared objects kcconf created (they carry the kcconf.managed "
+        "attribute); all: every undeclared object. Keycloak's built-ins are never deleted."
+    )
+    return {"description": f"{note} {text}" if note else text, "enum": ["created", "all"]}
+
+
 def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
     """The `renamedFrom` names of a spec object, as addresses of its kind."""
     return tuple(f"{prefix}{name}" for name in spec.get("renamedFrom") or ())

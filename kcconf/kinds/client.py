@@ -19,6 +19,7 @@ from kcconf.kinds.base import (
     pick,
     prefixed,
     previous,
+    prune_policy,
     read_mappings,
     role_references,
     role_relations,
@@ -282,10 +283,5 @@ SCHEMA: Schema = {
             },
         }
     },
-    "prune": {
-        "description": "created: delete only undeclared objects kcconf created (they carry "
-        "the kcconf.managed attribute); all: every undeclared object. "
-        "Keycloak's built-ins are never deleted.",
-        "enum": ["created", "all"],
-    },
+    "prune": prune_policy(),
 }

@@ -7,7 +7,15 @@ from typing import Any
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import Kind, Schema, SpecContext, declared_names, pick, previous
+from kcconf.kinds.base import (
+    Kind,
+    Schema,
+    SpecContext,
+    declared_names,
+    pick,
+    previous,
+    prune_policy,
+)
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
     Address,
@@ -133,10 +141,5 @@ SCHEMA: Schema = {
             },
         }
     },
-    "prune": {
-        "description": "created: delete only undeclared objects kcconf created (they carry "
-        "the kcconf.managed attribute); all: every undeclared object. "
-        "Keycloak's built-ins are never deleted.",
-        "enum": ["created", "all"],
-    },
+    "prune": prune_policy(),
 }

@@ -26,6 +26,7 @@ from kcconf.kinds.base import (
     mapping_relations,
     pick,
     previous,
+    prune_policy,
     read_mappings,
     role_references,
     role_relations,
@@ -299,12 +300,8 @@ SCHEMA: Schema = {
             },
         },
     },
-    "prune": {
-        "description": "Deleting a group deletes its subgroups, so created leaves alone a "
-        "group that holds one kcconf did not create. created: delete only "
-        "undeclared objects kcconf created (they carry the kcconf.managed "
-        "attribute); all: every undeclared object. Keycloak's built-ins are "
-        "never deleted.",
-        "enum": ["created", "all"],
-    },
+    "prune": prune_policy(
+        "Deleting a group deletes its subgroups, so created leaves alone a group that holds "
+        "one kcconf did not create."
+    ),
 }

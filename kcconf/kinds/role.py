@@ -26,6 +26,7 @@ from kcconf.kinds.base import (
     pick,
     prefixed,
     previous,
+    prune_policy,
     role_references,
     role_relations,
 )
@@ -333,20 +334,9 @@ SCHEMA: Schema = {
             },
         }
     },
-    "prune": {
-        "description": "created: delete only undeclared objects kcconf created (they carry "
-        "the kcconf.managed attribute); all: every undeclared object. "
-        "Keycloak's built-ins are never deleted.",
-        "enum": ["created", "all"],
-    },
+    "prune": prune_policy(),
 }
 
 CLIENT_ROLE_SCHEMA: Schema = {
-    "prune": {
-        "description": "Roles of declared clients that write a roles list. created: delete "
-        "only undeclared objects kcconf created (they carry the "
-        "kcconf.managed attribute); all: every undeclared object. "
-        "Keycloak's built-ins are never deleted.",
-        "enum": ["created", "all"],
-    }
+    "prune": prune_policy("Roles of declared clients that write a roles list.")
 }

@@ -18,6 +18,7 @@ from kcconf.kinds.base import (
     list_attributes,
     mapping_relations,
     pick,
+    prune_policy,
     read_mappings,
     role_references,
     role_relations,
@@ -228,10 +229,5 @@ SCHEMA: Schema = {
             },
         }
     },
-    "prune": {
-        "description": "created: delete only undeclared objects kcconf created (they carry "
-        "the kcconf.managed attribute); all: every undeclared object. "
-        "Keycloak's built-ins are never deleted.",
-        "enum": ["created", "all"],
-    },
+    "prune": prune_policy(),
 }
