@@ -62,8 +62,7 @@ def preview(
         params["scope"] = scope
     if audience:
         params["audience"] = audience
-    path = admin.path(ep.EXAMPLE_ACCESS_TOKEN.format(admin.client_uuid(client_id)))
-    claims = admin.api.get(path, **params)
+    claims = ep.example_access_token(admin, admin.client_uuid(client_id), **params)
     return TokenPreview(admin.realm, client_id, username, dict(claims))
 
 

@@ -67,8 +67,57 @@ GROUP_CHILDREN = Endpoint("groups/{0}/children", "name", "group", params=BRIEF_O
 USER_GROUPS = Endpoint("users/{0}/groups", "path", "group")
 CLIENT_MAPPERS = Endpoint("clients/{0}/protocol-mappers/models", "name", "mapper", paged=False)
 SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "mapper", paged=False)
-# A role's composites, by the role's id.
-COMPOSITES = "roles-by-id/{0}/composites"
+
+
+class Realm:
+    """The realm's own representation: `admin/realms/{realm}` itself."""
+
+    @staticmethod
+    def read(admin: RealmAdmin) -> Rep:
+        rep: Rep = admin.api.get(admin.path(""))
+        return rep
+
+    @staticmethod
+    def create(admin: RealmAdmin, body: Mapping[str, Any]) -> None:
+        admin.api.post("", body)  # `admin/realms` takes new realms
+
+    @staticmethod
+    def update(admin: RealmAdmin, body: Mapping[str, Any]) -> None:
+        admin.api.put(admin.path(""), body)
+
+
+@dataclass(frozen=True)
+class Links:
+    """A set of links an owner holds and changes one item at a time: `users/{0}/groups/{1}`."""
+
+    collection: str
+
+    def change(self, admin: RealmAdmin, owner: str, targets: Iterable[str], adding: bool) -> None:
+        for target in targets:
+            path = admin.path(self.collection.format(owner), target)
+            if adding:
+                admin.api.put(path)
+            else:
+                admin.api.delete(path)
+
+
+@dataclass(frozen=True)
+class Composites:
+    """A role's composite children, by the role's id: read as representations, changed in
+    one request of id-and-name bodies."""
+
+    collection: str
+
+    def read(self, admin: RealmAdmin, role_id: str) -> list[Rep]:
+        return list(admin.api.get(admin.path(self.collection.format(role_id))) or [])
+
+    def change(self, admin: RealmAdmin, role_id: str, body: Sequence[Rep], adding: bool) -> None:
+        send = admin.api.post if adding else admin.api.delete
+        send(admin.path(self.collection.format(role_id)), body)
+
+
+COMPOSITES = Composites("roles-by-id/{0}/composites")
+MEMBERSHIPS = Links("users/{0}/groups")
 
 
 @dataclass(frozen=True)
@@ -143,8 +192,18 @@ CLIENT_DEFAULT_SCOPES = Placement("clients/{0}/default-client-scopes")
 CLIENT_OPTIONAL_SCOPES = Placement("clients/{0}/optional-client-scopes")
 REALM_DEFAULT_SCOPES = Placement("default-default-client-scopes")
 REALM_OPTIONAL_SCOPES = Placement("default-optional-client-scopes")
-# The token Keycloak would issue to a user through a client, built without a login.
-EXAMPLE_ACCESS_TOKEN = "clients/{0}/evaluate-scopes/generate-example-access-token"
+
+
+def reset_password(admin: RealmAdmin, user_id: str, credential: Mapping[str, Any]) -> None:
+    admin.api.put(admin.path(f"users/{user_id}/reset-password"), credential)
+
+
+def example_access_token(admin: RealmAdmin, client_uuid: str, **params: str) -> Rep:
+    """The claims of the access token Keycloak would issue to a user through a client, built
+    without a login (evaluate-scopes)."""
+    path = f"clients/{client_uuid}/evaluate-scopes/generate-example-access-token"
+    claims: Rep = admin.api.get(admin.path(path), **params)
+    return claims
 
 
 def role_refs(

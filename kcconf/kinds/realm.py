@@ -59,7 +59,7 @@ class RealmKind(Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         try:
-            rep = admin.api.get(admin.path(""))
+            rep = ep.Realm.read(admin)
         except KeycloakError as exc:
             if exc.status == 404:
                 return  # the realm does not exist yet
@@ -75,13 +75,13 @@ class RealmKind(Kind):
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"realm": admin.realm}, change.target.fields)
-        admin.api.post("", body)
+        ep.Realm.create(admin, body)
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         # Read-modify-write: a realm PUT resets attributes and policies it is not sent
         # (docs/keycloak-facts.md 2.4).
         body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})
-        admin.api.put(admin.path(""), body)
+        ep.Realm.update(admin, body)
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         raise AssertionError("kcconf never deletes a realm")  # no prune policy covers realms

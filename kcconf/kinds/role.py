@@ -113,11 +113,7 @@ def _composites(adding: bool) -> Any:
     def run(admin: RealmAdmin, address: Address, refs: Sequence[str]) -> None:
         role_id = admin.role(address.name)["id"]  # a realm role's name, or clientId/name
         body = [admin.role(ref) for ref in refs]
-        path = admin.path(ep.COMPOSITES.format(role_id))
-        if adding:
-            admin.api.post(path, body)
-        else:
-            admin.api.delete(path, body)
+        ep.COMPOSITES.change(admin, role_id, body, adding)
 
     return run
 
@@ -172,7 +168,7 @@ class _RoleKind(Kind):
         realm: set[str] = set()
         clients: set[str] = set()
         if rep.get("composite"):
-            found = admin.api.get(admin.path(ep.COMPOSITES.format(rep["id"])))
+            found = ep.COMPOSITES.read(admin, rep["id"])
             realm, clients = role_refs(found, admin.client_ids_by_uuid())
         return {
             "composites.realmRoles": frozenset(realm),

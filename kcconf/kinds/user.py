@@ -48,13 +48,8 @@ GROUPS = "groups"
 
 def _membership(joining: bool) -> Callable[[RealmAdmin, Address, Sequence[str]], None]:
     def run(admin: RealmAdmin, address: Address, paths: Sequence[str]) -> None:
-        user_id = admin.user_id(address.name)
-        for path in paths:
-            url = admin.path(ep.USER_GROUPS.item(admin.group_id(path), user_id))
-            if joining:
-                admin.api.put(url)
-            else:
-                admin.api.delete(url)
+        groups = [admin.group_id(path) for path in paths]
+        ep.MEMBERSHIPS.change(admin, admin.user_id(address.name), groups, joining)
 
     return run
 
@@ -169,7 +164,7 @@ def _protected(admin: RealmAdmin, rep: Mapping[str, Any]) -> bool:
 def _set_password(admin: RealmAdmin, user_id: str, password: Any) -> None:
     if isinstance(password, Secret):
         credential = {"type": "password", "value": password.reveal(), "temporary": False}
-        admin.api.put(admin.path("users", user_id, "reset-password"), credential)
+        ep.reset_password(admin, user_id, credential)
 
 
 KINDS = (UserKind(),)
