@@ -44,27 +44,22 @@ class Api:
     """Admin API calls relative to `admin/realms/`, raising KeycloakError on any failure."""
 
     def __init__(self, creds: Credentials) -> None:
+        auth: dict[str, Any]  # the keyword arguments of one of the two logins
         if creds.username and creds.password:
-            conn = KeycloakOpenIDConnection(
-                server_url=creds.url,
-                username=creds.username,
-                password=creds.password,
-                realm_name=creds.auth_realm,
-                user_realm_name=creds.auth_realm,
-            )
+            auth = {"username": creds.username, "password": creds.password}
         elif creds.client_id and creds.client_secret:
-            conn = KeycloakOpenIDConnection(
-                server_url=creds.url,
-                client_id=creds.client_id,
-                client_secret_key=creds.client_secret,
-                realm_name=creds.auth_realm,
-                user_realm_name=creds.auth_realm,
-            )
+            auth = {"client_id": creds.client_id, "client_secret_key": creds.client_secret}
         else:
             raise KcconfError(
                 "no credentials: set KCCONF_USERNAME and KCCONF_PASSWORD, or KCCONF_CLIENT_ID "
                 "and KCCONF_CLIENT_SECRET (or the matching options)"
             )
+        conn = KeycloakOpenIDConnection(
+            server_url=creds.url,
+            realm_name=creds.auth_realm,
+            user_realm_name=creds.auth_realm,
+            **auth,
+        )
         self._conn = conn
         self._who = f"{creds.username or creds.client_id!r} (realm {creds.auth_realm})"
         self.auth_realm = creds.auth_realm

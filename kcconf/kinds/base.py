@@ -142,6 +142,14 @@ class Reference:
     name: str
 
 
+# The `renamedFrom` key of a kind that can be renamed in place.
+RENAMED_FROM: Schema = {
+    "description": "Names this object had before: apply renames it in place, keeping its id, "
+    "secret and mappings.",
+    "$ref": "#/$defs/nameList",
+}
+
+
 def prune_policy(note: str = "") -> Schema:
     """The schema of a kind's key under `prune:`; `note` says what is special about the kind."""
     text = (

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
+    RENAMED_FROM,
     Kind,
     Reference,
     Relation,
@@ -248,9 +249,10 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/scalarAttributes",
                 },
                 "secret": {
-                    "description": "Confidential clients only: the "
-                    "client secret, read from an "
-                    "environment variable.",
+                    "description": (
+                        "Confidential clients only: the client secret, read from an environment "
+                        "variable."
+                    ),
                     "$ref": "#/$defs/envSecret",
                     "x-kcconf-secret": True,
                 },
@@ -267,21 +269,15 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/roleRefs",
                 },
                 "roles": {
-                    "description": "This client's roles. Roles of "
-                    "the client not declared here "
-                    "are left alone.",
+                    "description": (
+                        "This client's roles. Roles of the client not declared here are left alone."
+                    ),
                     "type": "array",
                     "items": {"$ref": "#/$defs/role"},
                 },
-                "renamedFrom": {
-                    "description": "Names this object had "
-                    "before: apply renames it "
-                    "in place, keeping its id, "
-                    "secret and mappings.",
-                    "$ref": "#/$defs/nameList",
-                },
+                "renamedFrom": RENAMED_FROM,
             },
-        }
+        },
     },
     "prune": prune_policy(),
 }

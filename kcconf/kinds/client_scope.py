@@ -8,6 +8,7 @@ from typing import Any
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
+    RENAMED_FROM,
     Kind,
     Schema,
     SpecContext,
@@ -108,8 +109,9 @@ KINDS = (ClientScopeKind(),)
 SCHEMA: Schema = {
     "item": "clientScope",
     "property": {
-        "description": "Client scopes declared by this file. Scopes not declared here "
-        "are left alone.",
+        "description": (
+            "Client scopes declared by this file. Scopes not declared here are left alone."
+        ),
         "type": "array",
         "items": {"$ref": "#/$defs/clientScope"},
     },
@@ -130,16 +132,9 @@ SCHEMA: Schema = {
                     "description": "Scope attributes, merged key by key.",
                     "$ref": "#/$defs/scalarAttributes",
                 },
-                "renamedFrom": {
-                    "description": "Names this object "
-                    "had before: apply "
-                    "renames it in place, "
-                    "keeping its id, "
-                    "secret and mappings.",
-                    "$ref": "#/$defs/nameList",
-                },
+                "renamedFrom": RENAMED_FROM,
             },
-        }
+        },
     },
     "prune": prune_policy(),
 }

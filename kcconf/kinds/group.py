@@ -224,8 +224,10 @@ KINDS = (GroupKind(),)
 
 SCHEMA: Schema = {
     "property": {
-        "description": "Groups declared by this file, as a tree (subGroups). Groups not "
-        "declared here are left alone.",
+        "description": (
+            "Groups declared by this file, as a tree (subGroups). Groups not declared here are left"
+            " alone."
+        ),
         "type": "array",
         "items": {"$ref": "#/$defs/group"},
     },
@@ -236,22 +238,24 @@ SCHEMA: Schema = {
             "minLength": 1,
             "pattern": "^[^/]*$",
             "x-kcconf-messages": {
-                "pattern": "a group name cannot contain '/', "
-                "which separates the parts of a "
-                "group's path: nest the group under "
-                "subGroups instead"
+                "pattern": (
+                    "a group name cannot contain '/', which separates the parts of a group's path: "
+                    "nest the group under subGroups instead"
+                ),
             },
         },
         "groupPath": {
-            "description": "A group by its path: the names from the top-level "
-            "group down, each after a '/', e.g. /staff/moderators.",
+            "description": (
+                "A group by its path: the names from the top-level group down, each after a '/', "
+                "e.g. /staff/moderators."
+            ),
             "type": "string",
             "pattern": "^(/[^/]+)+$",
             "x-kcconf-messages": {
-                "pattern": "not a group path: write the group's "
-                "names from the top-level group "
-                "down, each after a '/', e.g. "
-                "/staff/moderators"
+                "pattern": (
+                    "not a group path: write the group's names from the top-level group down, each "
+                    "after a '/', e.g. /staff/moderators"
+                ),
             },
         },
         "group": {
@@ -265,10 +269,10 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/groupName",
                 },
                 "attributes": {
-                    "description": "Group attributes, merged "
-                    "key by key; each value a "
-                    "string or a list of "
-                    "strings.",
+                    "description": (
+                        "Group attributes, merged key by key; each value a string or a list of "
+                        "strings."
+                    ),
                     "$ref": "#/$defs/userAttributes",
                 },
                 "realmRoles": {
@@ -280,19 +284,17 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/clientRoleMap",
                 },
                 "subGroups": {
-                    "description": "The groups under this one. "
-                    "Subgroups not declared here "
-                    "are left alone.",
+                    "description": (
+                        "The groups under this one. Subgroups not declared here are left alone."
+                    ),
                     "type": "array",
                     "items": {"$ref": "#/$defs/group"},
                 },
                 "renamedFrom": {
-                    "description": "Names this group had "
-                    "before under the same "
-                    "parent: apply renames it "
-                    "in place, keeping its id, "
-                    "members, mappings and "
-                    "subgroups.",
+                    "description": (
+                        "Names this group had before under the same parent: apply renames it in "
+                        "place, keeping its id, members, mappings and subgroups."
+                    ),
                     "type": "array",
                     "items": {"$ref": "#/$defs/groupName"},
                     "uniqueItems": True,

@@ -125,8 +125,10 @@ KINDS = (ProtocolMapperKind(),)
 
 SCHEMA: Schema = {
     "property": {
-        "description": "Protocol mappers of this object, by name. Exact when written: undeclared "
-        "mappers are deleted only under prune.protocolMappers: all.",
+        "description": (
+            "Protocol mappers of this object, by name. Exact when written: undeclared mappers are "
+            "deleted only under prune.protocolMappers: all."
+        ),
         "type": "array",
         "items": {"$ref": "#/$defs/protocolMapper"},
     },
@@ -149,11 +151,13 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/scalarAttributes",
                 },
             },
-        }
+        },
     },
     "prune": {
-        "description": "Mappers of clients and client scopes that write protocolMappers. all: "
-        "delete the undeclared ones; created deletes none (mappers carry no ownership marker).",
+        "description": (
+            "Mappers of clients and client scopes that write protocolMappers. all: delete the "
+            "undeclared ones; created deletes none (mappers carry no ownership marker)."
+        ),
         "enum": ["created", "all"],
     },
 }

@@ -104,9 +104,10 @@ KINDS = (RealmKind(),)
 
 SCHEMA: Schema = {
     "property": {
-        "description": "The realm's own settings. Any RealmRepresentation setting may "
-        "be written and is managed, except the structural keys rejected "
-        "below.",
+        "description": (
+            "The realm's own settings. Any RealmRepresentation setting may be written and is "
+            "managed, except the structural keys rejected below."
+        ),
         "type": "object",
         "required": ["name"],
         "additionalProperties": True,
@@ -118,21 +119,17 @@ SCHEMA: Schema = {
             "enabled": {"description": "Whether the realm is enabled.", "type": "boolean"},
             "displayName": {"description": "The name shown on login pages.", "type": "string"},
             "defaultDefaultClientScopes": {
-                "description": "Realm default "
-                "client scopes, "
-                "given to clients "
-                "created later. "
-                "Exact when "
-                "written.",
+                "description": (
+                    "Realm default client scopes, given to clients created later. Exact when "
+                    "written."
+                ),
                 "$ref": "#/$defs/nameList",
             },
             "defaultOptionalClientScopes": {
-                "description": "Realm optional "
-                "client scopes, "
-                "given to clients "
-                "created later. "
-                "Exact when "
-                "written.",
+                "description": (
+                    "Realm optional client scopes, given to clients created later. Exact when "
+                    "written."
+                ),
                 "$ref": "#/$defs/nameList",
             },
             "attributes": {
@@ -142,9 +139,10 @@ SCHEMA: Schema = {
             "id": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "kcconf names realms, never "
-                    "ids: remove id and write "
-                    "the realm's name as name"
+                    "not": (
+                        "kcconf names realms, never ids: remove id and write the realm's name as "
+                        "name"
+                    ),
                 },
             },
             "realm": {
@@ -154,74 +152,64 @@ SCHEMA: Schema = {
             "clients": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "write clients at the top level of the file, not under realm"
+                    "not": "write clients at the top level of the file, not under realm",
                 },
             },
             "users": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "write users at the top level of the file, not under realm"
+                    "not": "write users at the top level of the file, not under realm",
                 },
             },
             "roles": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "write realm roles as "
-                    "roles at the top level "
-                    "of the file, not under "
-                    "realm"
+                    "not": (
+                        "write realm roles as roles at the top level of the file, not under realm"
+                    ),
                 },
             },
             "clientScopes": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "write clientScopes at the top level of the file, not under realm"
+                    "not": "write clientScopes at the top level of the file, not under realm",
                 },
             },
             "groups": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "write groups at the top level of the file, not under realm"
+                    "not": "write groups at the top level of the file, not under realm",
                 },
             },
             "identityProviders": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "kcconf does "
-                    "not manage "
-                    "identity "
-                    "providers: "
-                    "remove "
-                    "identityProviders "
-                    "from realm"
+                    "not": (
+                        "kcconf does not manage identity providers: remove identityProviders from "
+                        "realm"
+                    ),
                 },
             },
             "components": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "kcconf does not manage components: remove components from realm"
+                    "not": "kcconf does not manage components: remove components from realm",
                 },
             },
             "defaultRoles": {
                 "not": {},
                 "x-kcconf-messages": {
-                    "not": "defaultRoles is "
-                    "obsolete in "
-                    "Keycloak: give "
-                    "roles to the "
-                    "realm role "
-                    "default-roles-<realm> "
-                    "through its "
-                    "composites "
-                    "instead"
+                    "not": (
+                        "defaultRoles is obsolete in Keycloak: give roles to the realm role "
+                        "default-roles-<realm> through its composites instead"
+                    ),
                 },
             },
             "smtpServer": {
-                "description": "The realm's mail server settings "
-                "(Keycloak's smtpServer map); keys "
-                "written are managed. The password "
-                "comes from an environment "
-                "variable.",
+                "description": (
+                    "The realm's mail server settings (Keycloak's smtpServer map); keys written are"
+                    " managed. The password comes from an environment variable."
+                ),
                 "type": "object",
                 "properties": {"password": {"$ref": "#/$defs/envSecret", "x-kcconf-secret": True}},
                 "additionalProperties": {"type": ["string", "number", "boolean"]},

@@ -16,6 +16,7 @@ from kcconf.keycloak.rest import seg
 from kcconf.kinds.base import (
     CLIENT_ROLE,
     REALM_ROLE,
+    RENAMED_FROM,
     Kind,
     Reference,
     Relation,
@@ -320,19 +321,13 @@ SCHEMA: Schema = {
                     "description": "The roles this role contains. Exact when written.",
                     "$ref": "#/$defs/roleRefs",
                 },
-                "renamedFrom": {
-                    "description": "Names this object had "
-                    "before: apply renames it in "
-                    "place, keeping its id, "
-                    "secret and mappings.",
-                    "$ref": "#/$defs/nameList",
-                },
+                "renamedFrom": RENAMED_FROM,
             },
-        }
+        },
     },
     "prune": prune_policy(),
 }
 
 CLIENT_ROLE_SCHEMA: Schema = {
-    "prune": prune_policy("Roles of declared clients that write a roles list.")
+    "prune": prune_policy("Roles of declared clients that write a roles list."),
 }

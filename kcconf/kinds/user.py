@@ -199,9 +199,9 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/userAttributes",
                 },
                 "password": {
-                    "description": "Set when the user is created, "
-                    "read from an environment "
-                    "variable.",
+                    "description": (
+                        "Set when the user is created, read from an environment variable."
+                    ),
                     "$ref": "#/$defs/envSecret",
                     "x-kcconf-secret": True,
                 },
@@ -214,15 +214,15 @@ SCHEMA: Schema = {
                     "$ref": "#/$defs/clientRoleMap",
                 },
                 "groups": {
-                    "description": "The groups the user is a direct "
-                    "member of, by path. Exact when "
-                    "written.",
+                    "description": (
+                        "The groups the user is a direct member of, by path. Exact when written."
+                    ),
                     "type": "array",
                     "items": {"$ref": "#/$defs/groupPath"},
                     "uniqueItems": True,
                 },
             },
-        }
+        },
     },
     "prune": prune_policy(),
 }
