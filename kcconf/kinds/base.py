@@ -8,19 +8,22 @@ outside kinds/ asks the registry (kinds/__init__.py) and never names a particula
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, ClassVar
 
 from kcconf.errors import KeyPath, Problem
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.keycloak.endpoints import RoleMappings
+from kcconf.keycloak.endpoints import Endpoint, RoleMappings
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, Secret, State, flatten
+from kcconf.model.objects import Address, Obj, Secret, State, flatten, owned, unflatten_into
 from kcconf.spec.checker import SpecChecker
 from kcconf.spec.yamlload import Document
 
 Schema = dict[str, Any]
+Normaliser = Callable[[Any], Any]
 
 
 class SpecContext:
@@ -77,6 +80,33 @@ class Kind:
     label: ClassVar[str]  # in messages: "client scope"
     relations: ClassVar[Mapping[str, Relation]] = {}
     ordered: ClassVar[frozenset[str]] = frozenset()  # list fields whose order matters
+    fields: ClassVar[tuple[str, ...]] = ()  # the fields of its representation it manages
+    # Map fields compared key by key (one `attributes.<key>` field each), with how a value is
+    # normalised to what Keycloak keeps (`text`: a string; `string_list`: a list of strings).
+    maps: ClassVar[Mapping[str, Normaliser]] = {}
+    # Where its objects live, for the shared update and delete (by id); None: it does its own.
+    endpoint: ClassVar[Endpoint | None] = None
+    not_put: ClassVar[tuple[str, ...]] = ()
+
+    def fields_of(self, rep: Mapping[str, Any]) -> dict[str, Any]:
+        """Its managed fields of a spec item or a live representation, normalised alike."""
+        out = pick(rep, self.fields)
+        for name, normalise in self.maps.items():
+            if isinstance(out.get(name), Mapping):
+                out[name] = {k: normalise(v) for k, v in out[name].items()}
+        return flatten(out, frozenset(self.maps))
+
+    def live(
+        self,
+        address: Address,
+        rep: Mapping[str, Any],
+        relations: Mapping[str, frozenset[str]] | None = None,
+        protected: bool = False,
+    ) -> Obj:
+        """A live object: its managed fields, whether kcconf made it (its marker), and the raw
+        representation its updates start from."""
+        fields = self.fields_of(rep)
+        return Obj(address, fields, relations or {}, raw=rep, owned=owned(rep), protected=protected)
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         raise NotImplementedError
@@ -88,16 +118,26 @@ class Kind:
         raise NotImplementedError
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
-        raise NotImplementedError
+        """Read-modify-write through `endpoint`: Keycloak's PUTs replace what they are sent, so
+        the live representation goes back with the changed fields written in, less `not_put`
+        (sub-resources a PUT would overwrite or ignore)."""
+        assert self.endpoint is not None, f"{self.name} has no endpoint: it updates itself"
+        raw = {k: v for k, v in change.live_raw.items() if k not in self.not_put}
+        body = unflatten_into(raw, {f.name: f.new for f in change.fields})
+        self.endpoint.update(admin, str(raw["id"]), body)
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
-        raise NotImplementedError
+        assert self.endpoint is not None, f"{self.name} has no endpoint: it deletes itself"
+        self.endpoint.delete(admin, str(change.live_raw["id"]))
 
     def schema(self) -> Schema:
-        """Its part of the spec schema: `property` (its key's schema: at the top level, or in
-        each parent's `item` definition for a child kind), `defs`, `prune` (its prune key's
-        schema) and `item` (the definition its children's keys are added to)."""
-        return {}
+        """Its part of the spec schema, `kinds/<name>.schema.json` beside its module (JSON
+        Schema is kept as JSON): `property` (its key's schema: at the top level, or in each
+        parent's `item` definition for a child kind), `defs`, `prune` (its prune key's schema)
+        and `item` (the definition its children's keys are added to)."""
+        text = resources.files("kcconf.kinds").joinpath(f"{self.name}.schema.json").read_text()
+        part: Schema = json.loads(text)
+        return part
 
     def check(self, checker: SpecChecker) -> None:
         """Its own offline checks of a spec (duplicate names and the like), reported to
@@ -142,23 +182,6 @@ class Reference:
     name: str
 
 
-# The `renamedFrom` key of a kind that can be renamed in place.
-RENAMED_FROM: Schema = {
-    "description": "Names this object had before: apply renames it in place, keeping its id, "
-    "secret and mappings.",
-    "$ref": "#/$defs/nameList",
-}
-
-
-def prune_policy(note: str = "") -> Schema:
-    """The schema of a kind's key under `prune:`; `note` says what is special about the kind."""
-    text = (
-        "created: delete only undeclared objects kcconf created (they carry the kcconf.managed "
-        "attribute); all: every undeclared object. Keycloak's built-ins are never deleted."
-    )
-    return {"description": f"{note} {text}" if note else text, "enum": ["created", "all"]}
-
-
 def previous(spec: Mapping[str, Any], prefix: str = "") -> tuple[str, ...]:
     """The `renamedFrom` names of a spec object, as addresses of its kind."""
     return tuple(f"{prefix}{name}" for name in spec.get("renamedFrom") or ())
@@ -187,18 +210,6 @@ def declared_names(data: Mapping[str, Any], key: str, field: str) -> set[str] | 
     ):
         return None
     return {item[field] for item in value}
-
-
-def list_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields with `attributes` flattened per key. Users and groups keep each attribute as a list
-    of strings in Keycloak; a spec may write one string, which means a list of one."""
-    out = dict(fields)
-    if "attributes" in out:
-        out["attributes"] = {
-            k: sorted([v] if isinstance(v, str) else v)
-            for k, v in (out["attributes"] or {}).items()
-        }
-    return flatten(out, frozenset({"attributes"}))
 
 
 REALM_ROLE = "realm-role"

@@ -8,19 +8,16 @@ from typing import Any, ClassVar
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
-    RENAMED_FROM,
     Kind,
+    Normaliser,
     Reference,
     Relation,
-    Schema,
     SpecContext,
     declared_names,
     items,
     mapping_relations,
-    pick,
     prefixed,
     previous,
-    prune_policy,
     read_mappings,
     role_references,
     role_relations,
@@ -35,8 +32,8 @@ from kcconf.model.objects import (
     State,
     marked,
     owned,
+    text,
     unflatten_into,
-    with_string_attributes,
 )
 from kcconf.spec.checker import SpecChecker
 
@@ -63,13 +60,9 @@ FIELDS = (
 NOT_PUT = ("protocolMappers", "defaultClientScopes", "optionalClientScopes")
 
 
-def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    return with_string_attributes(pick(rep, FIELDS))
-
-
 def live_fields(rep: Mapping[str, Any]) -> dict[str, Any]:
     """A client as read: the admin API sends the secret in clear, so it is wrapped at once."""
-    fields = fields_of(rep)
+    fields = ClientKind().fields_of(rep)
     if rep.get("secret") is not None:
         fields["secret"] = Secret(str(rep["secret"]))
     return fields
@@ -105,6 +98,10 @@ class ClientKind(Kind):
     after = (SCOPE, "realm-role")
     prune_key = "clients"
     name_field = "clientId"
+    fields = FIELDS
+    endpoint = ep.CLIENTS
+    not_put = NOT_PUT
+    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": text}
     relations: ClassVar[Mapping[str, Relation]] = {
         **{key: _scope_relation(which, where) for key, (which, where) in PLACEMENTS.items()},
         **mapping_relations(ep.CLIENT_SCOPE_MAPPINGS, _uuid, "scope mappings", "scopeMappings"),
@@ -112,7 +109,7 @@ class ClientKind(Kind):
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for i, spec in enumerate(ctx.doc.data.get("clients") or []):
-            fields = fields_of(spec)
+            fields = self.fields_of(spec)
             if "secret" in spec:
                 secret = ctx.secret(("clients", i, "secret"), spec["secret"])
                 if secret is not None:
@@ -149,14 +146,6 @@ class ClientKind(Kind):
                 body[key] = sorted(change.target.relations[key])
         ep.CLIENTS.create(admin, marked(body))
 
-    def update(self, admin: RealmAdmin, change: Change) -> None:
-        raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
-        body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        ep.CLIENTS.update(admin, str(raw["id"]), body)
-
-    def delete(self, admin: RealmAdmin, change: Change) -> None:
-        ep.CLIENTS.delete(admin, str(change.live_raw["id"]))
-
     def check(self, checker: SpecChecker) -> None:
         checker.unique(("clients",), "clientId", "clientId")
         for path, _ in checker.items(("clients",)):
@@ -175,9 +164,6 @@ class ClientKind(Kind):
                     yield Reference((*path, key, i), SCOPE, name)
             yield from role_references((*path, "scopeMappings"), client.get("scopeMappings"))
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 def builtin_client(admin: RealmAdmin, client_id: str) -> bool:
     """Keycloak's own clients, and in master the `<realm>-realm` clients that administer realms."""
@@ -186,98 +172,3 @@ def builtin_client(admin: RealmAdmin, client_id: str) -> bool:
 
 
 KINDS = (ClientKind(),)
-
-SCHEMA: Schema = {
-    "item": "client",
-    "property": {
-        "description": "Clients declared by this file. Clients not declared here are left alone.",
-        "type": "array",
-        "items": {"$ref": "#/$defs/client"},
-    },
-    "defs": {
-        "client": {
-            "description": "A client, keyed by clientId.",
-            "type": "object",
-            "required": ["clientId"],
-            "additionalProperties": False,
-            "properties": {
-                "clientId": {
-                    "description": "The client's clientId (its natural key).",
-                    "$ref": "#/$defs/name",
-                },
-                "name": {"description": "Display name.", "type": "string"},
-                "description": {"description": "Shown in the admin console.", "type": "string"},
-                "enabled": {"description": "Whether the client can be used.", "type": "boolean"},
-                "publicClient": {
-                    "description": "A public client has no secret.",
-                    "type": "boolean",
-                },
-                "bearerOnly": {"description": "Only accepts bearer tokens.", "type": "boolean"},
-                "protocol": {"$ref": "#/$defs/protocol"},
-                "standardFlowEnabled": {
-                    "description": "Authorization code flow.",
-                    "type": "boolean",
-                },
-                "implicitFlowEnabled": {"description": "Implicit flow.", "type": "boolean"},
-                "directAccessGrantsEnabled": {
-                    "description": "Resource owner password grant.",
-                    "type": "boolean",
-                },
-                "serviceAccountsEnabled": {
-                    "description": "Client credentials grant.",
-                    "type": "boolean",
-                },
-                "redirectUris": {
-                    "description": "Valid redirect URIs.",
-                    "$ref": "#/$defs/stringList",
-                },
-                "webOrigins": {
-                    "description": "Allowed CORS origins.",
-                    "$ref": "#/$defs/stringList",
-                },
-                "rootUrl": {
-                    "description": "Root URL prepended to relative URLs.",
-                    "type": "string",
-                },
-                "baseUrl": {"description": "Default URL of the client.", "type": "string"},
-                "fullScopeAllowed": {
-                    "description": "Off to limit tokens to scopeMappings.",
-                    "type": "boolean",
-                },
-                "attributes": {
-                    "description": "Client attributes, merged key by key.",
-                    "$ref": "#/$defs/scalarAttributes",
-                },
-                "secret": {
-                    "description": (
-                        "Confidential clients only: the client secret, read from an environment "
-                        "variable."
-                    ),
-                    "$ref": "#/$defs/envSecret",
-                    "x-kcconf-secret": True,
-                },
-                "defaultClientScopes": {
-                    "description": "Default client scopes. Exact when written.",
-                    "$ref": "#/$defs/nameList",
-                },
-                "optionalClientScopes": {
-                    "description": "Optional client scopes. Exact when written.",
-                    "$ref": "#/$defs/nameList",
-                },
-                "scopeMappings": {
-                    "description": "The client's own role scope. Exact when written.",
-                    "$ref": "#/$defs/roleRefs",
-                },
-                "roles": {
-                    "description": (
-                        "This client's roles. Roles of the client not declared here are left alone."
-                    ),
-                    "type": "array",
-                    "items": {"$ref": "#/$defs/role"},
-                },
-                "renamedFrom": RENAMED_FROM,
-            },
-        },
-    },
-    "prune": prune_policy(),
-}

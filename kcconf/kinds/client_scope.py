@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
-    RENAMED_FROM,
     Kind,
-    Schema,
+    Normaliser,
     SpecContext,
     declared_names,
-    pick,
     previous,
-    prune_policy,
 )
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
@@ -23,9 +20,8 @@ from kcconf.model.objects import (
     Obj,
     State,
     marked,
-    owned,
+    text,
     unflatten_into,
-    with_string_attributes,
 )
 from kcconf.spec.checker import SpecChecker
 
@@ -54,42 +50,31 @@ BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
 )
 
 
-def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    return with_string_attributes(pick(rep, FIELDS))
-
-
 class ClientScopeKind(Kind):
     name = SCOPE
     spec_key = "clientScopes"
     label = "client scope"
     after = ("realm",)
     prune_key = "clientScopes"
+    fields = FIELDS
+    endpoint = ep.CLIENT_SCOPES
+    not_put = ("protocolMappers",)  # a PUT with mappers would set them to what was read
+    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": text}
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get("clientScopes") or []:
-            yield Obj(Address(self.name, spec["name"]), fields_of(spec), previous=previous(spec))
+            yield Obj(
+                Address(self.name, spec["name"]), self.fields_of(spec), previous=previous(spec)
+            )
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         for name, rep in admin.scopes().items():
-            yield Obj(
-                Address(self.name, name),
-                fields_of(rep),
-                raw=rep,
-                owned=owned(rep),
-                protected=name in BUILTIN_CLIENT_SCOPES,
-            )
+            builtin = name in BUILTIN_CLIENT_SCOPES
+            yield self.live(Address(self.name, name), rep, protected=builtin)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"name": change.address.name}, change.target.fields)
         ep.CLIENT_SCOPES.create(admin, marked(body))
-
-    def update(self, admin: RealmAdmin, change: Change) -> None:
-        raw = {k: v for k, v in change.live_raw.items() if k != "protocolMappers"}
-        body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        ep.CLIENT_SCOPES.update(admin, str(raw["id"]), body)
-
-    def delete(self, admin: RealmAdmin, change: Change) -> None:
-        ep.CLIENT_SCOPES.delete(admin, str(change.live_raw["id"]))
 
     def check(self, checker: SpecChecker) -> None:
         checker.unique(("clientScopes",), "name", "client scope")
@@ -100,41 +85,5 @@ class ClientScopeKind(Kind):
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return declared_names(data, "clientScopes", "name")
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 KINDS = (ClientScopeKind(),)
-
-SCHEMA: Schema = {
-    "item": "clientScope",
-    "property": {
-        "description": (
-            "Client scopes declared by this file. Scopes not declared here are left alone."
-        ),
-        "type": "array",
-        "items": {"$ref": "#/$defs/clientScope"},
-    },
-    "defs": {
-        "clientScope": {
-            "description": "A client scope, keyed by name.",
-            "type": "object",
-            "required": ["name"],
-            "additionalProperties": False,
-            "properties": {
-                "name": {
-                    "description": "The scope's name (its natural key).",
-                    "$ref": "#/$defs/name",
-                },
-                "description": {"description": "Shown in the admin console.", "type": "string"},
-                "protocol": {"$ref": "#/$defs/protocol"},
-                "attributes": {
-                    "description": "Scope attributes, merged key by key.",
-                    "$ref": "#/$defs/scalarAttributes",
-                },
-                "renamedFrom": RENAMED_FROM,
-            },
-        },
-    },
-    "prune": prune_policy(),
-}

@@ -17,22 +17,19 @@ from kcconf.kinds.base import (
     CLIENT_ROLE,
     REALM_ROLE,
     Kind,
+    Normaliser,
     Reference,
     Relation,
-    Schema,
     SpecContext,
     items,
-    list_attributes,
     mapping_relations,
-    pick,
     previous,
-    prune_policy,
     read_mappings,
     role_references,
     role_relations,
 )
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.model.objects import Address, Obj, State, marked, owned, string_list, unflatten_into
 from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("attributes",)
@@ -46,10 +43,6 @@ def _id(admin: RealmAdmin, address: Address) -> str:
     return admin.group_id(address.name)
 
 
-def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    return list_attributes(pick(rep, FIELDS))
-
-
 class GroupKind(Kind):
     name = GROUP
     spec_key = "groups"
@@ -57,6 +50,12 @@ class GroupKind(Kind):
     after = (REALM_ROLE, CLIENT_ROLE)
     prune_key = "groups"
     path_named = True
+    fields = FIELDS
+    # Updates by id, so a rename's PUT goes to the live group carrying the new name; a group
+    # PUT replaces all attributes and clears a description it is not sent (read-modify-write).
+    endpoint = ep.GROUPS
+    not_put = NOT_PUT
+    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": string_list}
     relations: ClassVar[Mapping[str, Relation]] = mapping_relations(
         ep.GROUP_ROLE_MAPPINGS, _id, "roles"
     )
@@ -70,7 +69,7 @@ class GroupKind(Kind):
             relations = role_relations(spec)
             yield Obj(
                 Address(self.name, path),
-                fields_of(spec),
+                self.fields_of(spec),
                 relations,
                 previous=previous(spec, f"{parent}/"),
             )
@@ -86,7 +85,7 @@ class GroupKind(Kind):
             want = desired.wanted(address)
             if want is not None and want.relations:
                 relations = read_mappings(ep.GROUP_ROLE_MAPPINGS, admin, rep["id"])
-            yield Obj(address, fields_of(rep), relations, raw=rep, owned=whole[rep["id"]])
+            yield Obj(address, self.fields_of(rep), relations, raw=rep, owned=whole[rep["id"]])
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         parent, _, name = change.address.name.rpartition("/")
@@ -96,16 +95,9 @@ class GroupKind(Kind):
         else:
             ep.GROUPS.create(admin, body)
 
-    def update(self, admin: RealmAdmin, change: Change) -> None:
-        # By id: a rename's PUT goes to the live group, carrying the new name. Read-modify-write:
-        # a group PUT replaces all attributes and clears a description it is not sent.
-        raw = {k: v for k, v in change.live_raw.items() if k not in NOT_PUT}
-        body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        ep.GROUPS.update(admin, str(raw["id"]), body)
-
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         try:
-            ep.GROUPS.delete(admin, str(change.live_raw["id"]))
+            super().delete(admin, change)
         except KeycloakError as exc:
             # Deleting a group deletes its subgroups: one also planned for deletion may be gone.
             if exc.status != 404:
@@ -143,9 +135,6 @@ class GroupKind(Kind):
             for path, group in items(holder, key):
                 yield from role_references((*prefix, *path), group)
                 lists.append(((*prefix, *path), group, "subGroups"))
-
-    def schema(self) -> Schema:
-        return SCHEMA
 
 
 def _declared_groups(checker: SpecChecker) -> Iterable[tuple[KeyPath, str]]:
@@ -221,89 +210,3 @@ def _wholly_owned(groups: Iterable[Rep]) -> dict[str, bool]:
 
 
 KINDS = (GroupKind(),)
-
-SCHEMA: Schema = {
-    "property": {
-        "description": (
-            "Groups declared by this file, as a tree (subGroups). Groups not declared here are left"
-            " alone."
-        ),
-        "type": "array",
-        "items": {"$ref": "#/$defs/group"},
-    },
-    "defs": {
-        "groupName": {
-            "description": "A group's own name, the last part of its path.",
-            "type": "string",
-            "minLength": 1,
-            "pattern": "^[^/]*$",
-            "x-kcconf-messages": {
-                "pattern": (
-                    "a group name cannot contain '/', which separates the parts of a group's path: "
-                    "nest the group under subGroups instead"
-                ),
-            },
-        },
-        "groupPath": {
-            "description": (
-                "A group by its path: the names from the top-level group down, each after a '/', "
-                "e.g. /staff/moderators."
-            ),
-            "type": "string",
-            "pattern": "^(/[^/]+)+$",
-            "x-kcconf-messages": {
-                "pattern": (
-                    "not a group path: write the group's names from the top-level group down, each "
-                    "after a '/', e.g. /staff/moderators"
-                ),
-            },
-        },
-        "group": {
-            "description": "A group, keyed by its path: its name under its parent's path.",
-            "type": "object",
-            "required": ["name"],
-            "additionalProperties": False,
-            "properties": {
-                "name": {
-                    "description": "The group's name (the last part of its path).",
-                    "$ref": "#/$defs/groupName",
-                },
-                "attributes": {
-                    "description": (
-                        "Group attributes, merged key by key; each value a string or a list of "
-                        "strings."
-                    ),
-                    "$ref": "#/$defs/userAttributes",
-                },
-                "realmRoles": {
-                    "description": "Realm roles mapped directly to the group. Exact when written.",
-                    "$ref": "#/$defs/nameList",
-                },
-                "clientRoles": {
-                    "description": "Client roles mapped directly to the group. Exact when written.",
-                    "$ref": "#/$defs/clientRoleMap",
-                },
-                "subGroups": {
-                    "description": (
-                        "The groups under this one. Subgroups not declared here are left alone."
-                    ),
-                    "type": "array",
-                    "items": {"$ref": "#/$defs/group"},
-                },
-                "renamedFrom": {
-                    "description": (
-                        "Names this group had before under the same parent: apply renames it in "
-                        "place, keeping its id, members, mappings and subgroups."
-                    ),
-                    "type": "array",
-                    "items": {"$ref": "#/$defs/groupName"},
-                    "uniqueItems": True,
-                },
-            },
-        },
-    },
-    "prune": prune_policy(
-        "Deleting a group deletes its subgroups, so created leaves alone a group that holds "
-        "one kcconf did not create."
-    ),
-}

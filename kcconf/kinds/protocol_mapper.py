@@ -14,15 +14,15 @@ Keycloak keeps a mapper's config as strings, so YAML scalars are compared as str
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import Kind, Schema, SpecContext, items
+from kcconf.kinds.base import Kind, Normaliser, SpecContext, items
 from kcconf.kinds.client import builtin_client
 from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
+from kcconf.model.objects import Address, Obj, State, text, unflatten_into
 from kcconf.spec.checker import SpecChecker
 
 MAPPER = "mapper"
@@ -32,13 +32,6 @@ PARENTS = {
     "client": ("clients", "clientId", ep.CLIENT_MAPPERS),
     "client-scope": ("clientScopes", "name", ep.SCOPE_MAPPERS),
 }
-
-
-def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {k: rep[k] for k in FIELDS if k in rep}
-    if isinstance(rep.get("config"), Mapping):
-        fields["config"] = {k: text(v) for k, v in rep["config"].items()}
-    return flatten(fields, frozenset({"config"}))
 
 
 BY_KIND_LABEL = {"client": "client", "client-scope": "client scope"}
@@ -63,6 +56,8 @@ class ProtocolMapperKind(Kind):
     reading = "protocol mappers"
     parents = tuple(PARENTS)
     prune_key = "protocolMappers"
+    fields = ("protocol", "protocolMapper", "config")
+    maps: ClassVar[Mapping[str, Normaliser]] = {"config": text}
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         written: set[str] = set()
@@ -73,7 +68,7 @@ class ProtocolMapperKind(Kind):
                 address = Address(kind, str(parent[field]))
                 written.add(str(address))
                 for mapper in parent[self.spec_key] or []:
-                    yield Obj(self.address(mapper["name"], address), fields_of(mapper))
+                    yield Obj(self.address(mapper["name"], address), self.fields_of(mapper))
         if written:
             ctx.containers[self.name] = written
 
@@ -88,7 +83,7 @@ class ProtocolMapperKind(Kind):
                 builtin = _builtin_parent(admin, kind, name)
                 for mapper in rep.get("protocolMappers") or []:
                     address = self.address(str(mapper["name"]), want.address)
-                    yield Obj(address, fields_of(mapper), raw=mapper, protected=builtin)
+                    yield self.live(address, mapper, protected=builtin)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         parent = change.address.parent
@@ -117,47 +112,5 @@ class ProtocolMapperKind(Kind):
                 suffix = f" of {label} '{parent.get(field)}'"
                 checker.unique((*path, self.spec_key), "name", self.label, suffix)
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 KINDS = (ProtocolMapperKind(),)
-
-SCHEMA: Schema = {
-    "property": {
-        "description": (
-            "Protocol mappers of this object, by name. Exact when written: undeclared mappers are "
-            "deleted only under prune.protocolMappers: all."
-        ),
-        "type": "array",
-        "items": {"$ref": "#/$defs/protocolMapper"},
-    },
-    "defs": {
-        "protocolMapper": {
-            "description": "A protocol mapper, keyed by name within its client or client scope.",
-            "type": "object",
-            "required": ["name", "protocolMapper"],
-            "additionalProperties": False,
-            "properties": {
-                "name": {"description": "The mapper's name (its key).", "$ref": "#/$defs/name"},
-                "protocol": {"$ref": "#/$defs/protocol"},
-                "protocolMapper": {
-                    "description": "The mapper type, e.g. oidc-audience-mapper.",
-                    "type": "string",
-                    "minLength": 1,
-                },
-                "config": {
-                    "description": "The mapper's settings; values are kept as strings.",
-                    "$ref": "#/$defs/scalarAttributes",
-                },
-            },
-        },
-    },
-    "prune": {
-        "description": (
-            "Mappers of clients and client scopes that write protocolMappers. all: delete the "
-            "undeclared ones; created deletes none (mappers carry no ownership marker)."
-        ),
-        "enum": ["created", "all"],
-    },
-}

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kcconf.errors import KeycloakError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import Kind, Reference, Relation, Schema, SpecContext
+from kcconf.kinds.base import Kind, Reference, Relation, SpecContext
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -96,125 +96,5 @@ class RealmKind(Kind):
             for i, name in enumerate(names if isinstance(names, list) else []):
                 yield Reference(("realm", key, i), SCOPE, name)
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 KINDS = (RealmKind(),)
-
-SCHEMA: Schema = {
-    "property": {
-        "description": (
-            "The realm's own settings. Any RealmRepresentation setting may be written and is "
-            "managed, except the structural keys rejected below."
-        ),
-        "type": "object",
-        "required": ["name"],
-        "additionalProperties": True,
-        "properties": {
-            "name": {
-                "description": "The realm's name (Keycloak's `realm` field).",
-                "$ref": "#/$defs/name",
-            },
-            "enabled": {"description": "Whether the realm is enabled.", "type": "boolean"},
-            "displayName": {"description": "The name shown on login pages.", "type": "string"},
-            "defaultDefaultClientScopes": {
-                "description": (
-                    "Realm default client scopes, given to clients created later. Exact when "
-                    "written."
-                ),
-                "$ref": "#/$defs/nameList",
-            },
-            "defaultOptionalClientScopes": {
-                "description": (
-                    "Realm optional client scopes, given to clients created later. Exact when "
-                    "written."
-                ),
-                "$ref": "#/$defs/nameList",
-            },
-            "attributes": {
-                "description": "Realm attributes, merged key by key.",
-                "$ref": "#/$defs/scalarAttributes",
-            },
-            "id": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": (
-                        "kcconf names realms, never ids: remove id and write the realm's name as "
-                        "name"
-                    ),
-                },
-            },
-            "realm": {
-                "not": {},
-                "x-kcconf-messages": {"not": "write the realm's name as name, not realm"},
-            },
-            "clients": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": "write clients at the top level of the file, not under realm",
-                },
-            },
-            "users": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": "write users at the top level of the file, not under realm",
-                },
-            },
-            "roles": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": (
-                        "write realm roles as roles at the top level of the file, not under realm"
-                    ),
-                },
-            },
-            "clientScopes": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": "write clientScopes at the top level of the file, not under realm",
-                },
-            },
-            "groups": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": "write groups at the top level of the file, not under realm",
-                },
-            },
-            "identityProviders": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": (
-                        "kcconf does not manage identity providers: remove identityProviders from "
-                        "realm"
-                    ),
-                },
-            },
-            "components": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": "kcconf does not manage components: remove components from realm",
-                },
-            },
-            "defaultRoles": {
-                "not": {},
-                "x-kcconf-messages": {
-                    "not": (
-                        "defaultRoles is obsolete in Keycloak: give roles to the realm role "
-                        "default-roles-<realm> through its composites instead"
-                    ),
-                },
-            },
-            "smtpServer": {
-                "description": (
-                    "The realm's mail server settings (Keycloak's smtpServer map); keys written are"
-                    " managed. The password comes from an environment variable."
-                ),
-                "type": "object",
-                "properties": {"password": {"$ref": "#/$defs/envSecret", "x-kcconf-secret": True}},
-                "additionalProperties": {"type": ["string", "number", "boolean"]},
-            },
-        },
-    },
-    "defs": {},
-}

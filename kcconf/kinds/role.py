@@ -16,23 +16,19 @@ from kcconf.keycloak.rest import seg
 from kcconf.kinds.base import (
     CLIENT_ROLE,
     REALM_ROLE,
-    RENAMED_FROM,
     Kind,
     Reference,
     Relation,
-    Schema,
     SpecContext,
     declared_names,
     items,
-    pick,
     prefixed,
     previous,
-    prune_policy,
     role_references,
     role_relations,
 )
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, State, marked, owned, unflatten_into
+from kcconf.model.objects import Address, Obj, State, marked, unflatten_into
 from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("description",)
@@ -122,6 +118,8 @@ def _composites(adding: bool) -> Any:
 class _RoleKind(Kind):
     """Realm roles, or the roles of declared clients; both have composites."""
 
+    fields = FIELDS
+
     relations: ClassVar[Mapping[str, Relation]] = {
         "composites.realmRoles": Relation(
             "composites", REALM_ROLE, _composites(True), _composites(False)
@@ -145,21 +143,15 @@ class _RoleKind(Kind):
             relations = prefixed("composites", role_relations(spec.get("composites") or {}))
             prefix = f"{client_id}/" if client_id else ""
             address = self._address(client_id, spec["name"])
-            yield Obj(address, pick(spec, FIELDS), relations, previous=previous(spec, prefix))
+            yield Obj(address, self.fields_of(spec), relations, previous=previous(spec, prefix))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         for client_id in self._containers(admin, desired):
             for name, rep in admin.roles(client_id).items():
                 address = self._address(client_id, name)
                 relations = self._read_composites(admin, rep, desired.wanted(address))
-                yield Obj(
-                    address,
-                    pick(rep, FIELDS),
-                    relations,
-                    raw=rep,
-                    owned=owned(rep),
-                    protected=_builtin(admin.realm, client_id, name),
-                )
+                builtin = _builtin(admin.realm, client_id, name)
+                yield self.live(address, rep, relations, protected=builtin)
 
     def _read_composites(
         self, admin: RealmAdmin, rep: Mapping[str, Any], want: Obj | None
@@ -222,9 +214,6 @@ class RealmRoleKind(_RoleKind):
         for path, role in items(data, "roles"):
             yield from role_references((*path, "composites"), role.get("composites"))
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 class ClientRoleKind(_RoleKind):
     """A client's roles, addressed `clientId/role`: the form specs use to reference them."""
@@ -285,9 +274,6 @@ class ClientRoleKind(_RoleKind):
         client_id, _, role = name.rpartition("/")
         return client_id in admin.clients() and role in admin.roles(client_id)
 
-    def schema(self) -> Schema:
-        return CLIENT_ROLE_SCHEMA
-
 
 def _builtin(realm: str, client_id: str, name: str) -> bool:
     if not client_id:
@@ -298,36 +284,3 @@ def _builtin(realm: str, client_id: str, name: str) -> bool:
 
 
 KINDS = (RealmRoleKind(), ClientRoleKind())
-
-SCHEMA: Schema = {
-    "property": {
-        "description": "Realm roles declared by this file. Roles not declared here are left alone.",
-        "type": "array",
-        "items": {"$ref": "#/$defs/role"},
-    },
-    "defs": {
-        "role": {
-            "description": "A realm role or a client role, keyed by name.",
-            "type": "object",
-            "required": ["name"],
-            "additionalProperties": False,
-            "properties": {
-                "name": {
-                    "description": "The role's name (its natural key).",
-                    "$ref": "#/$defs/name",
-                },
-                "description": {"description": "Shown in the admin console.", "type": "string"},
-                "composites": {
-                    "description": "The roles this role contains. Exact when written.",
-                    "$ref": "#/$defs/roleRefs",
-                },
-                "renamedFrom": RENAMED_FROM,
-            },
-        },
-    },
-    "prune": prune_policy(),
-}
-
-CLIENT_ROLE_SCHEMA: Schema = {
-    "prune": prune_policy("Roles of declared clients that write a roles list."),
-}

@@ -9,16 +9,13 @@ from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.base import (
     Kind,
+    Normaliser,
     Reference,
     Relation,
-    Schema,
     SpecContext,
     declared_names,
     items,
-    list_attributes,
     mapping_relations,
-    pick,
-    prune_policy,
     read_mappings,
     role_references,
     role_relations,
@@ -26,16 +23,20 @@ from kcconf.kinds.base import (
 from kcconf.kinds.group import GROUP, planned_paths
 from kcconf.kinds.role import default_roles_name
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, Secret, State, marked, owned, unflatten_into
+from kcconf.model.objects import (
+    Address,
+    Obj,
+    Secret,
+    State,
+    marked,
+    string_list,
+    unflatten_into,
+)
 from kcconf.spec.checker import SpecChecker
 
 FIELDS = ("enabled", "email", "emailVerified", "firstName", "lastName", "attributes")
 PASSWORD = "password"
 USER = "user"
-
-
-def fields_of(rep: Mapping[str, Any]) -> dict[str, Any]:
-    return list_attributes(pick(rep, FIELDS))
 
 
 def _id(admin: RealmAdmin, address: Address) -> str:
@@ -60,6 +61,8 @@ class UserKind(Kind):
     label = "user"
     after = (GROUP,)
     prune_key = "users"
+    fields = FIELDS
+    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": string_list}
     relations: ClassVar[Mapping[str, Relation]] = {
         **mapping_relations(ep.USER_ROLE_MAPPINGS, _id, "roles"),
         GROUPS: Relation("groups", GROUP, _membership(True), _membership(False)),
@@ -77,7 +80,7 @@ class UserKind(Kind):
             relations = role_relations(spec)
             if GROUPS in spec:
                 relations[GROUPS] = frozenset(spec[GROUPS])
-            yield Obj(address, fields_of(spec), relations, initial=initial)
+            yield Obj(address, self.fields_of(spec), relations, initial=initial)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         paths: dict[str, str] | None = None
@@ -93,14 +96,7 @@ class UserKind(Kind):
                     paths = planned_paths(admin.groups().values(), desired)
                 found = ep.USER_GROUPS.list(admin, rep["id"])
                 relations[GROUPS] = frozenset(paths.get(g["id"]) or str(g["path"]) for g in found)
-            yield Obj(
-                address,
-                fields_of(rep),
-                relations,
-                raw=rep,
-                owned=owned(rep),
-                protected=_protected(admin, rep),
-            )
+            yield self.live(address, rep, relations, protected=_protected(admin, rep))
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         # The admin API creates users disabled unless told; the admin console enables them.
@@ -139,9 +135,6 @@ class UserKind(Kind):
             for i, group in enumerate(user.get(GROUPS) or []):
                 yield Reference((*path, GROUPS, i), GROUP, group)
 
-    def schema(self) -> Schema:
-        return SCHEMA
-
 
 def _role_mappings(
     admin: RealmAdmin, rep: Mapping[str, Any], want: Obj
@@ -168,61 +161,3 @@ def _set_password(admin: RealmAdmin, user_id: str, password: Any) -> None:
 
 
 KINDS = (UserKind(),)
-
-SCHEMA: Schema = {
-    "property": {
-        "description": "Users declared by this file. Users not declared here are left alone.",
-        "type": "array",
-        "items": {"$ref": "#/$defs/user"},
-    },
-    "defs": {
-        "user": {
-            "description": "A user, keyed by username.",
-            "type": "object",
-            "required": ["username"],
-            "additionalProperties": False,
-            "properties": {
-                "username": {
-                    "description": "The user's username (its natural key).",
-                    "$ref": "#/$defs/name",
-                },
-                "enabled": {"description": "Whether the user can log in.", "type": "boolean"},
-                "email": {"description": "Email address.", "type": "string"},
-                "emailVerified": {
-                    "description": "Whether the email address is verified.",
-                    "type": "boolean",
-                },
-                "firstName": {"description": "First name.", "type": "string"},
-                "lastName": {"description": "Last name.", "type": "string"},
-                "attributes": {
-                    "description": "User attributes, merged key by key.",
-                    "$ref": "#/$defs/userAttributes",
-                },
-                "password": {
-                    "description": (
-                        "Set when the user is created, read from an environment variable."
-                    ),
-                    "$ref": "#/$defs/envSecret",
-                    "x-kcconf-secret": True,
-                },
-                "realmRoles": {
-                    "description": "Realm roles mapped directly to the user. Exact when written.",
-                    "$ref": "#/$defs/nameList",
-                },
-                "clientRoles": {
-                    "description": "Client roles mapped directly to the user. Exact when written.",
-                    "$ref": "#/$defs/clientRoleMap",
-                },
-                "groups": {
-                    "description": (
-                        "The groups the user is a direct member of, by path. Exact when written."
-                    ),
-                    "type": "array",
-                    "items": {"$ref": "#/$defs/groupPath"},
-                    "uniqueItems": True,
-                },
-            },
-        },
-    },
-    "prune": prune_policy(),
-}

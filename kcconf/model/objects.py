@@ -151,12 +151,10 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def with_string_attributes(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields with `attributes` flattened per key and its values as the strings Keycloak keeps."""
-    out = dict(fields)
-    if isinstance(out.get("attributes"), Mapping):
-        out["attributes"] = {k: text(v) for k, v in out["attributes"].items()}
-    return flatten(out, frozenset({"attributes"}))
+def string_list(value: Any) -> list[str]:
+    """Users and groups keep each attribute as a list of strings; a spec may write one string,
+    which means a list of one."""
+    return sorted([value] if isinstance(value, str) else value)
 
 
 def normal(value: Any, ordered: bool = False) -> Any:
