@@ -4,13 +4,16 @@ write them, and visible in the token Keycloak would issue."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.spec.validate import validate_files
-from tests.helpers import Run, assert_in_sync, realm_spec, requests_of
+from tests.helpers import ROOT, Run, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
 
@@ -97,6 +100,15 @@ def test_a_changed_config_key_is_one_plan_line_and_updated_in_place(
         "~ client app / mapper team\n"
         '    config.claim.value: "blue" -> "red"\n'
         "Plan: 0 to add, 1 to change, 0 to delete.\n",
+    )
+    doc = json.loads(kcconf("plan", "--format", "json", str(path)).out)
+    jsonschema.validate(doc, json.loads((ROOT / "docs" / "plan-format.schema.json").read_text()))
+    (change,) = doc["realms"][0]["changes"]
+    assert (change["address"], change["kind"], change["name"], change["parent"]) == (
+        "client app / mapper team",
+        "mapper",
+        "team",
+        "client app",
     )
     applied = kcconf("apply", "--auto-approve", str(path))
     assert applied.code == 0, applied.err
