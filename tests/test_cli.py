@@ -73,7 +73,8 @@ def test_validate_prints_every_problem_and_exits_1() -> None:
         " publicClient, bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
         " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, roles, renamedFrom, protocolMappers\n",
+        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
+        " protocolMappers\n",
         "error: 2 problem(s) in 1 file(s)\n",
     )
 

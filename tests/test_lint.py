@@ -541,7 +541,8 @@ def test_schema_and_load_problems_of_every_file_raise_spec_error(here: Path) -> 
         " bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
         " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, roles, renamedFrom, protocolMappers",
+        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
+        " protocolMappers",
     ]
 
 

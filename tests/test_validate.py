@@ -77,7 +77,8 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         " publicClient, bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
         " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, roles, renamedFrom, protocolMappers",
+        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
+        " protocolMappers",
         "spec.yaml:12:5: users[0]: missing required key 'username'",
         "spec.yaml:13:1: groupz: unknown key 'groupz' (did you mean 'groups'?); allowed keys:"
         " realm, clientScopes, roles, clients, groups, users, prune, tokens, impersonation",

@@ -194,6 +194,12 @@ REALM_DEFAULT_SCOPES = Placement("default-default-client-scopes")
 REALM_OPTIONAL_SCOPES = Placement("default-optional-client-scopes")
 
 
+def service_account_user(admin: RealmAdmin, client_uuid: str) -> Rep:
+    """The user Keycloak keeps for a client with service accounts enabled (400 otherwise)."""
+    user: Rep = admin.api.get(admin.path(f"clients/{client_uuid}/service-account-user"))
+    return user
+
+
 def reset_password(admin: RealmAdmin, user_id: str, credential: Mapping[str, Any]) -> None:
     admin.api.put(admin.path(f"users/{user_id}/reset-password"), credential)
 

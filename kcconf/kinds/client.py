@@ -24,6 +24,7 @@ from kcconf.kinds.base import (
 )
 from kcconf.kinds.client_scope import SCOPE
 from kcconf.kinds.role import BUILTIN_CLIENT_ROLES
+from kcconf.kinds.user import user_roles
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
     Address,
@@ -77,8 +78,16 @@ PLACEMENTS = {
 BUILTIN_CLIENTS: frozenset[str] = frozenset(BUILTIN_CLIENT_ROLES)
 
 
+SERVICE_ROLES = "serviceAccountRoles"
+
+
 def _uuid(admin: RealmAdmin, address: Address) -> str:
     return admin.client_uuid(address.name)
+
+
+def _service_user(admin: RealmAdmin, address: Address) -> str:
+    """The id of the client's service-account user, whose role mappings are the client's."""
+    return str(ep.service_account_user(admin, _uuid(admin, address))["id"])
 
 
 def _scope_relation(which: str, placement: ep.Placement) -> Relation:
@@ -105,6 +114,9 @@ class ClientKind(Kind):
     relations: ClassVar[Mapping[str, Relation]] = {
         **{key: _scope_relation(which, where) for key, (which, where) in PLACEMENTS.items()},
         **mapping_relations(ep.CLIENT_SCOPE_MAPPINGS, _uuid, "scope mappings", "scopeMappings"),
+        **mapping_relations(
+            ep.USER_ROLE_MAPPINGS, _service_user, "service-account roles", SERVICE_ROLES
+        ),
     }
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
@@ -116,6 +128,7 @@ class ClientKind(Kind):
                     fields["secret"] = secret
             relations = {k: frozenset(spec[k]) for k in PLACEMENTS if k in spec}
             relations |= prefixed("scopeMappings", role_relations(spec.get("scopeMappings") or {}))
+            relations |= prefixed(SERVICE_ROLES, role_relations(spec.get(SERVICE_ROLES) or {}))
             address = Address(self.name, spec["clientId"])
             yield Obj(address, fields, relations, previous=previous(spec))
 
@@ -129,6 +142,8 @@ class ClientKind(Kind):
                 relations |= read_mappings(
                     ep.CLIENT_SCOPE_MAPPINGS, admin, rep["id"], "scopeMappings"
                 )
+            if want is not None and any(k.startswith(SERVICE_ROLES) for k in want.relations):
+                relations |= _service_roles(admin, rep, want)
             yield Obj(
                 address,
                 fields,
@@ -150,6 +165,13 @@ class ClientKind(Kind):
         checker.unique(("clients",), "clientId", "clientId")
         for path, _ in checker.items(("clients",)):
             checker.exclusive(*((*path, key) for key in PLACEMENTS))
+            spec = checker.get(path)
+            if SERVICE_ROLES in spec and spec.get("serviceAccountsEnabled") is not True:
+                checker.report(
+                    (*path, SERVICE_ROLES),
+                    f"{SERVICE_ROLES} needs serviceAccountsEnabled: true on the same client "
+                    "(a client without service accounts has no service-account user)",
+                )
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENTS
@@ -163,6 +185,19 @@ class ClientKind(Kind):
                 for i, name in enumerate(client.get(key) or []):
                     yield Reference((*path, key, i), SCOPE, name)
             yield from role_references((*path, "scopeMappings"), client.get("scopeMappings"))
+            yield from role_references((*path, SERVICE_ROLES), client.get(SERVICE_ROLES))
+
+
+def _service_roles(
+    admin: RealmAdmin, rep: Mapping[str, Any], want: Obj
+) -> dict[str, frozenset[str]]:
+    """The service-account user's direct role mappings; none while service accounts are off
+    (the plan turns them on before the roles are mapped). Keycloak gives that user
+    default-roles-<realm>, left alone unless listed, as for any user."""
+    if not rep.get("serviceAccountsEnabled"):
+        return prefixed(SERVICE_ROLES, {"realmRoles": frozenset(), "clientRoles": frozenset()})
+    user_id = str(ep.service_account_user(admin, str(rep["id"]))["id"])
+    return user_roles(admin, user_id, want, SERVICE_ROLES)
 
 
 def builtin_client(admin: RealmAdmin, client_id: str) -> bool:

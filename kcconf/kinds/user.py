@@ -89,7 +89,7 @@ class UserKind(Kind):
             relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
             if want is not None and any(r in want.relations for r in ROLES):
-                relations.update(_role_mappings(admin, rep, want))
+                relations.update(user_roles(admin, str(rep["id"]), want))
             if want is not None and GROUPS in want.relations:
                 # Known by the paths the plan uses: below a renamed group, the new ones.
                 if paths is None:
@@ -136,14 +136,16 @@ class UserKind(Kind):
                 yield Reference((*path, GROUPS, i), GROUP, group)
 
 
-def _role_mappings(
-    admin: RealmAdmin, rep: Mapping[str, Any], want: Obj
+def user_roles(
+    admin: RealmAdmin, user_id: str, want: Obj, prefix: str = ""
 ) -> dict[str, frozenset[str]]:
-    relations = read_mappings(ep.USER_ROLE_MAPPINGS, admin, rep["id"])
+    """A user's direct role mappings (a client's service-account roles under `prefix`)."""
+    relations = read_mappings(ep.USER_ROLE_MAPPINGS, admin, user_id, prefix)
     # Keycloak gives every new user this role; it is left alone unless listed.
     default = default_roles_name(admin.realm)
-    if default not in want.relations.get("realmRoles", ()):
-        relations["realmRoles"] -= {default}
+    realm = f"{prefix}.realmRoles" if prefix else "realmRoles"
+    if default not in want.relations.get(realm, ()):
+        relations[realm] -= {default}
     return relations
 
 
