@@ -1,0 +1,276 @@
+"""How much of the realms people run kcconf can express, measured on real realm exports.
+
+Every top-level key of every export in ../shared/realm-exports (Keycloak's realm-export JSON,
+written by Keycloak 3.4 to 25) is classified as a part kcconf can or cannot express, counting
+objects. A key no part names fails the test, so a new export or a new part is never silently
+left out. `pytest -s tests/test_export_coverage.py` prints the table; `since` marks what each
+session added, so the table shows the before and after of a change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import ROOT
+
+EXPORTS = ROOT.parent / "shared" / "realm-exports"
+Export = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    count: Callable[[Export], int]
+    expressible: bool
+    why: str
+    since: str = "before"  # "before" the kind model, or the change that added it
+
+
+def _len(key: str) -> Callable[[Export], int]:
+    return lambda e: len(e.get(key) or [])
+
+
+def _nested(key: str, inner: str) -> Callable[[Export], int]:
+    return lambda e: sum(len(item.get(inner) or []) for item in e.get(key) or [])
+
+
+def _groups(e: Export) -> int:
+    def tree(groups: list[Any]) -> int:
+        return sum(1 + tree(g.get("subGroups") or []) for g in groups)
+
+    return tree(e.get("groups") or [])
+
+
+def _users(service: bool) -> Callable[[Export], int]:
+    return lambda e: sum(
+        1 for u in e.get("users") or [] if bool(u.get("serviceAccountClientId")) is service
+    )
+
+
+def _service_roles(e: Export) -> int:
+    return sum(
+        len(u.get("realmRoles") or []) + sum(map(len, (u.get("clientRoles") or {}).values()))
+        for u in e.get("users") or []
+        if u.get("serviceAccountClientId")
+    )
+
+
+def _user_key(key: str) -> Callable[[Export], int]:
+    return lambda e: sum(1 for u in e.get("users") or [] if u.get(key))
+
+
+def _client_roles(e: Export) -> int:
+    return sum(len(v) for v in ((e.get("roles") or {}).get("client") or {}).values())
+
+
+def _realm_roles(e: Export) -> int:
+    return len((e.get("roles") or {}).get("realm") or [])
+
+
+def _scope_mappings(owner: str) -> Callable[[Export], int]:
+    return lambda e: sum(
+        len(m.get("roles") or []) for m in e.get("scopeMappings") or [] if owner in m
+    )
+
+
+def _client_scope_mappings(e: Export) -> int:
+    return sum(
+        len(m.get("roles") or [])
+        for entries in (e.get("clientScopeMappings") or {}).values()
+        for m in entries
+    )
+
+
+def _present(key: str) -> Callable[[Export], int]:
+    return lambda e: 1 if e.get(key) else 0
+
+
+MAPPERS = "kind model (protocol mappers)"
+ROLE_SCOPES = "kind model (role scopes)"
+PARTS = (
+    Part("clients", _len("clients"), True, "clients"),
+    Part(
+        "clients[].protocolMappers",
+        _nested("clients", "protocolMappers"),
+        True,
+        "protocolMappers",
+        MAPPERS,
+    ),
+    Part("clientScopes", _len("clientScopes"), True, "clientScopes"),
+    Part(
+        "clientScopes[].protocolMappers",
+        _nested("clientScopes", "protocolMappers"),
+        True,
+        "protocolMappers",
+        MAPPERS,
+    ),
+    Part("roles.realm", _realm_roles, True, "roles"),
+    Part("roles.client", _client_roles, True, "clients[].roles"),
+    Part("groups (with subGroups)", _groups, True, "groups"),
+    Part("users (people)", _users(False), True, "users"),
+    Part(
+        "users[].credentials",
+        _user_key("credentials"),
+        False,
+        "passwords come from {env}; hashes are not imported",
+    ),
+    Part(
+        "users[].federatedIdentities",
+        _user_key("federatedIdentities"),
+        False,
+        "identity provider links (issue: part 2)",
+    ),
+    Part(
+        "users (service accounts)",
+        _users(True),
+        True,
+        "owned by their clients; not declared as users",
+    ),
+    Part(
+        "service-account role mappings",
+        _service_roles,
+        True,
+        "clients[].serviceAccountRoles",
+        ROLE_SCOPES,
+    ),
+    Part(
+        "scopeMappings (client)",
+        _scope_mappings("client"),
+        True,
+        "clients[].scopeMappings.realmRoles",
+    ),
+    Part(
+        "scopeMappings (clientScope)",
+        _scope_mappings("clientScope"),
+        True,
+        "clientScopes[].scopeMappings",
+        ROLE_SCOPES,
+    ),
+    Part("clientScopeMappings", _client_scope_mappings, True, "scopeMappings.clientRoles"),
+    Part(
+        "defaultDefaultClientScopes",
+        _len("defaultDefaultClientScopes"),
+        True,
+        "realm.defaultDefaultClientScopes",
+    ),
+    Part(
+        "defaultOptionalClientScopes",
+        _len("defaultOptionalClientScopes"),
+        True,
+        "realm.defaultOptionalClientScopes",
+    ),
+    Part("smtpServer", _present("smtpServer"), True, "realm.smtpServer, password from {env}"),
+    Part(
+        "defaultRole / defaultRoles",
+        lambda e: _present("defaultRole")(e) or len(e.get("defaultRoles") or []),
+        False,
+        "realm default roles (issue: part 1)",
+    ),
+    Part("defaultGroups", _len("defaultGroups"), False, "realm default groups (issue: part 1)"),
+    Part("requiredActions", _len("requiredActions"), False, "required actions (issue: part 1)"),
+    Part("authenticationFlows", _len("authenticationFlows"), False, "flows (issue: part 2)"),
+    Part("authenticatorConfig", _len("authenticatorConfig"), False, "flows (issue: part 2)"),
+    Part(
+        "identityProviders", _len("identityProviders"), False, "identity providers (issue: part 2)"
+    ),
+    Part(
+        "identityProviderMappers",
+        _len("identityProviderMappers"),
+        False,
+        "identity providers (issue: part 2)",
+    ),
+    Part(
+        "components",
+        lambda e: sum(map(len, (e.get("components") or {}).values())),
+        False,
+        "keys, federation, user profile (issues: parts 1, 2)",
+    ),
+    Part(
+        "clientPolicies / clientProfiles",
+        lambda e: (
+            len((e.get("clientPolicies") or {}).get("policies") or [])
+            + len((e.get("clientProfiles") or {}).get("profiles") or [])
+        ),
+        False,
+        "client policies (issue: part 2)",
+    ),
+    Part(
+        "clientTemplates",
+        _len("clientTemplates"),
+        False,
+        "Keycloak < 4: client scopes now (issue: adopt)",
+    ),
+    Part("organizations", _len("organizations"), False, "organizations (issue: part 2)"),
+    Part(
+        "localizationTexts",
+        lambda e: sum(map(len, (e.get("localizationTexts") or {}).values())),
+        False,
+        "not applied by a realm update (issue: part 1)",
+    ),
+)
+# Top-level keys that are realm settings: kcconf passes them through `realm:` untyped.
+COVERED = {
+    "clients", "clientScopes", "roles", "groups", "users", "scopeMappings",
+    "clientScopeMappings", "defaultDefaultClientScopes", "defaultOptionalClientScopes",
+    "smtpServer", "defaultRole", "defaultRoles", "defaultGroups", "requiredActions",
+    "authenticationFlows", "authenticatorConfig", "identityProviders", "identityProviderMappers",
+    "components", "clientPolicies", "clientProfiles", "clientTemplates", "organizations",
+    "localizationTexts",
+}  # fmt: skip
+
+
+def _exports() -> list[Path]:
+    if not EXPORTS.is_dir():
+        pytest.skip(f"no realm exports at {EXPORTS}")
+    return sorted(EXPORTS.glob("*.json"))
+
+
+def _settings(export: Export) -> int:
+    """Realm settings: every other top-level key (scalars, lists and maps of the realm), less
+    `id` (a UUID, never in a spec) and `realm` (the spec's `realm.name`)."""
+    return sum(1 for key in export if key not in COVERED | {"id", "realm"})
+
+
+def test_every_part_of_every_export_is_classified_and_counted() -> None:
+    rows = []
+    totals = {"before": [0, 0], "after": [0, 0]}
+    for path in _exports():
+        export = json.loads(path.read_text())
+        counts = [(p, p.count(export)) for p in PARTS]
+        counts.append(
+            (
+                Part(
+                    "realm settings (other keys)", _settings, True, "realm: passed through untyped"
+                ),
+                _settings(export),
+            )
+        )
+        for part, n in counts:
+            if n:
+                rows.append(
+                    f"| {path.stem[:40]} | {part.name} | {n} | {'yes' if part.expressible else 'no'} | {part.why} |"
+                )
+            for when in totals:
+                known = part.expressible and (when == "after" or part.since == "before")
+                totals[when][0 if known else 1] += n
+    print("\n| export | part | objects | expressible | how, or why not |\n|---|---|---:|---|---|")
+    print("\n".join(rows))
+    for when, (yes, no) in totals.items():
+        print(f"{when}: {yes} objects expressible, {no} not ({100 * yes / (yes + no):.1f}%)")
+    assert totals["after"][0] > totals["before"][0]
+
+
+def test_no_export_key_is_left_unclassified() -> None:
+    structural = {"clients", "users", "groups", "roles", "clientScopes"}
+    for path in _exports():
+        export = json.loads(path.read_text())
+        nested = {k for k, v in export.items() if isinstance(v, list | dict) and k not in COVERED}
+        # Lists and maps that are not parts are realm settings kcconf passes through as
+        # fields; none of them may hold objects of a kind kcconf names elsewhere.
+        assert not nested & structural, (path.name, nested & structural)
