@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -17,9 +18,8 @@ EXIT_BUG = 3
 KeyPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a value was written: file, 1-based line and column."""
+class Location(NamedTuple):
+    """Where a value was written: file, 1-based line and column (ordered so)."""
 
     file: str
     line: int

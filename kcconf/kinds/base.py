@@ -71,13 +71,13 @@ class Kind:
     spec_key: ClassVar[str]  # where a spec lists it: top level, or inside a parent's item
     parents: ClassVar[tuple[str, ...]] = ()  # for a child kind: the kinds whose items hold it
     after: ClassVar[tuple[str, ...]] = ()  # kinds created (and so read) before this one
-    prune_key: ClassVar[str | None] = None  # its key under `prune:`
+    prune_as: ClassVar[str] = ""  # its key under `prune:`, when that is not its spec key
     name_field: ClassVar[str] = "name"  # the field a rename in place changes
     container: ClassVar[str | None] = None  # "client" for `clientId/role` addresses
     path_named: ClassVar[bool] = False  # an address's last `/` part is the object's own name
     root: ClassVar[bool] = False  # the realm itself: absent means the realm does not exist
     reading: ClassVar[str] = ""  # progress: "realm x: reading <this>" (default: plural name)
-    label: ClassVar[str]  # in messages: "client scope"
+    label: ClassVar[str] = ""  # how messages name one, when not its name: "protocol mapper"
     relations: ClassVar[Mapping[str, Relation]] = {}
     ordered: ClassVar[frozenset[str]] = frozenset()  # list fields whose order matters
     fields: ClassVar[tuple[str, ...]] = ()  # the fields of its representation it manages
@@ -158,12 +158,22 @@ class Kind:
     def describe(self, name: str) -> tuple[str, str]:
         """How an unknown reference to `name` is reported: what it is, and where a spec
         declares such objects."""
-        return f"{self.label} '{name}'", self.spec_key
+        return f"{self.noun} '{name}'", self.spec_key
 
     def exists(self, admin: RealmAdmin, name: str) -> bool:
         """Whether an object that was not read up front exists live (a role of a client the
         spec does not declare, such as realm-management's)."""
         return False
+
+    @property
+    def noun(self) -> str:
+        """How messages name one: `client scope`."""
+        return self.label or self.name.replace("-", " ")
+
+    @property
+    def prune_key(self) -> str | None:
+        """Its key under `prune:`; the realm itself is never pruned."""
+        return None if self.root else (self.prune_as or self.spec_key)
 
     def own_name(self, address: Address) -> str:
         """The object's own name: the last part of a path-like address."""
@@ -248,33 +258,55 @@ def prefixed(prefix: str, relations: Mapping[str, frozenset[str]]) -> dict[str, 
     return {f"{prefix}.{name}": items for name, items in relations.items()}
 
 
-def mapping_relations(
-    endpoint: RoleMappings,
-    owner_id: Callable[[RealmAdmin, Address], str],
-    label: str,
-    prefix: str = "",
-) -> dict[str, Relation]:
-    """The realm-role and client-role relations of an owner of role (or scope) mappings."""
+@dataclass(frozen=True)
+class RoleRefs:
+    """Roles an object holds through one mapping endpoint, written in a spec as
+    `{realmRoles: [...], clientRoles: {client: [...]}}` under `key` (or, with no key, on the
+    item itself: a user's or group's own roles). Each of the two is an exact relation."""
 
-    def run(adding: bool) -> Change_:
-        def change(admin: RealmAdmin, address: Address, refs: Sequence[str]) -> None:
-            endpoint.change(admin, refs, adding, owner_id(admin, address))
+    endpoint: RoleMappings
+    owner_id: Callable[[RealmAdmin, Address], str]  # the id the endpoint is under
+    label: str  # the plan's label: "scope mappings"
+    key: str = ""  # "scopeMappings"
 
-        return change
+    def name(self, relation: str) -> str:
+        return f"{self.key}.{relation}" if self.key else relation
 
-    def key(name: str) -> str:
-        return f"{prefix}.{name}" if prefix else name
+    @property
+    def relations(self) -> dict[str, Relation]:
+        def run(adding: bool) -> Change_:
+            def change(admin: RealmAdmin, address: Address, refs: Sequence[str]) -> None:
+                self.endpoint.change(admin, refs, adding, self.owner_id(admin, address))
 
-    return {
-        key("realmRoles"): Relation(label, REALM_ROLE, run(True), run(False)),
-        key("clientRoles"): Relation(label, CLIENT_ROLE, run(True), run(False)),
-    }
+            return change
 
+        return {
+            self.name("realmRoles"): Relation(self.label, REALM_ROLE, run(True), run(False)),
+            self.name("clientRoles"): Relation(self.label, CLIENT_ROLE, run(True), run(False)),
+        }
 
-def read_mappings(
-    endpoint: RoleMappings, admin: RealmAdmin, owner_id: str, prefix: str = ""
-) -> dict[str, frozenset[str]]:
-    """An owner's direct role (or scope) mappings as the two relations."""
-    realm, clients = endpoint.read(admin, owner_id)
-    relations = {"realmRoles": frozenset(realm), "clientRoles": frozenset(clients)}
-    return prefixed(prefix, relations) if prefix else relations
+    def _block(self, spec: Mapping[str, Any]) -> Any:
+        return (spec.get(self.key) or {}) if self.key else spec
+
+    def desired(self, spec: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+        """The relations a spec item writes; absent keys stay absent (left alone)."""
+        return {self.name(k): v for k, v in role_relations(self._block(spec)).items()}
+
+    def wanted(self, want: Obj | None) -> bool:
+        """Whether the desired object manages these roles (so they must be read)."""
+        return want is not None and any(n in want.relations for n in self.relations)
+
+    def read(self, admin: RealmAdmin, owner_id: str) -> dict[str, frozenset[str]]:
+        """The owner's direct mappings, as the two relations."""
+        realm, clients = self.endpoint.read(admin, owner_id)
+        return {
+            self.name("realmRoles"): frozenset(realm),
+            self.name("clientRoles"): frozenset(clients),
+        }
+
+    def none(self) -> dict[str, frozenset[str]]:
+        return {name: frozenset() for name in self.relations}
+
+    def references(self, path: KeyPath, spec: Mapping[str, Any]) -> Iterable[Reference]:
+        where = (*path, self.key) if self.key else path
+        return role_references(where, self._block(spec))

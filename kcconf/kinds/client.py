@@ -7,21 +7,7 @@ from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import (
-    Kind,
-    Normaliser,
-    Reference,
-    Relation,
-    SpecContext,
-    declared_names,
-    items,
-    mapping_relations,
-    prefixed,
-    previous,
-    read_mappings,
-    role_references,
-    role_relations,
-)
+from kcconf.kinds import base
 from kcconf.kinds.client_scope import SCOPE
 from kcconf.kinds.role import BUILTIN_CLIENT_ROLES
 from kcconf.kinds.user import user_roles
@@ -78,9 +64,6 @@ PLACEMENTS = {
 BUILTIN_CLIENTS: frozenset[str] = frozenset(BUILTIN_CLIENT_ROLES)
 
 
-SERVICE_ROLES = "serviceAccountRoles"
-
-
 def _uuid(admin: RealmAdmin, address: Address) -> str:
     return admin.client_uuid(address.name)
 
@@ -90,36 +73,38 @@ def _service_user(admin: RealmAdmin, address: Address) -> str:
     return str(ep.service_account_user(admin, _uuid(admin, address))["id"])
 
 
-def _scope_relation(which: str, placement: ep.Placement) -> Relation:
+SCOPE_MAPPINGS = base.RoleRefs(ep.CLIENT_SCOPE_MAPPINGS, _uuid, "scope mappings", "scopeMappings")
+SERVICE_ROLES = base.RoleRefs(
+    ep.USER_ROLE_MAPPINGS, _service_user, "service-account roles", "serviceAccountRoles"
+)
+
+
+def _scope_relation(which: str, placement: ep.Placement) -> base.Relation:
     def add(admin: RealmAdmin, address: Address, names: Sequence[str]) -> None:
         placement.add(admin, names, _uuid(admin, address))
 
     def remove(admin: RealmAdmin, address: Address, names: Sequence[str]) -> None:
         placement.remove(admin, names, _uuid(admin, address))
 
-    return Relation(f"{which} scopes", SCOPE, add, remove, on_create=True)
+    return base.Relation(f"{which} scopes", SCOPE, add, remove, on_create=True)
 
 
-class ClientKind(Kind):
+class ClientKind(base.Kind):
     name = CLIENT
     spec_key = "clients"
-    label = "client"
     after = (SCOPE, "realm-role")
-    prune_key = "clients"
     name_field = "clientId"
     fields = FIELDS
     endpoint = ep.CLIENTS
     not_put = NOT_PUT
-    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": text}
-    relations: ClassVar[Mapping[str, Relation]] = {
+    maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": text}
+    relations: ClassVar[Mapping[str, base.Relation]] = {
         **{key: _scope_relation(which, where) for key, (which, where) in PLACEMENTS.items()},
-        **mapping_relations(ep.CLIENT_SCOPE_MAPPINGS, _uuid, "scope mappings", "scopeMappings"),
-        **mapping_relations(
-            ep.USER_ROLE_MAPPINGS, _service_user, "service-account roles", SERVICE_ROLES
-        ),
+        **SCOPE_MAPPINGS.relations,
+        **SERVICE_ROLES.relations,
     }
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         for i, spec in enumerate(ctx.doc.data.get("clients") or []):
             fields = self.fields_of(spec)
             if "secret" in spec:
@@ -127,10 +112,9 @@ class ClientKind(Kind):
                 if secret is not None:
                     fields["secret"] = secret
             relations = {k: frozenset(spec[k]) for k in PLACEMENTS if k in spec}
-            relations |= prefixed("scopeMappings", role_relations(spec.get("scopeMappings") or {}))
-            relations |= prefixed(SERVICE_ROLES, role_relations(spec.get(SERVICE_ROLES) or {}))
+            relations |= SCOPE_MAPPINGS.desired(spec) | SERVICE_ROLES.desired(spec)
             address = Address(self.name, spec["clientId"])
-            yield Obj(address, fields, relations, previous=previous(spec))
+            yield Obj(address, fields, relations, previous=base.previous(spec))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         for client_id, rep in admin.clients().items():
@@ -138,11 +122,9 @@ class ClientKind(Kind):
             fields = live_fields(rep)
             relations = {k: frozenset(rep.get(k) or ()) for k in PLACEMENTS}
             want = desired.wanted(address)
-            if want is not None and any(k.startswith("scopeMappings.") for k in want.relations):
-                relations |= read_mappings(
-                    ep.CLIENT_SCOPE_MAPPINGS, admin, rep["id"], "scopeMappings"
-                )
-            if want is not None and any(k.startswith(SERVICE_ROLES) for k in want.relations):
+            if want is not None and SCOPE_MAPPINGS.wanted(want):
+                relations |= SCOPE_MAPPINGS.read(admin, rep["id"])
+            if want is not None and SERVICE_ROLES.wanted(want):
                 relations |= _service_roles(admin, rep, want)
             yield Obj(
                 address,
@@ -166,10 +148,10 @@ class ClientKind(Kind):
         for path, _ in checker.items(("clients",)):
             checker.exclusive(*((*path, key) for key in PLACEMENTS))
             spec = checker.get(path)
-            if SERVICE_ROLES in spec and spec.get("serviceAccountsEnabled") is not True:
+            if SERVICE_ROLES.key in spec and spec.get("serviceAccountsEnabled") is not True:
                 checker.report(
-                    (*path, SERVICE_ROLES),
-                    f"{SERVICE_ROLES} needs serviceAccountsEnabled: true on the same client "
+                    (*path, SERVICE_ROLES.key),
+                    f"{SERVICE_ROLES.key} needs serviceAccountsEnabled: true on the same client "
                     "(a client without service accounts has no service-account user)",
                 )
 
@@ -177,15 +159,15 @@ class ClientKind(Kind):
         return BUILTIN_CLIENTS
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
-        return declared_names(data, "clients", "clientId")
+        return base.declared_names(data, "clients", "clientId")
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
-        for path, client in items(data, "clients"):
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        for path, client in base.items(data, "clients"):
             for key in PLACEMENTS:
                 for i, name in enumerate(client.get(key) or []):
-                    yield Reference((*path, key, i), SCOPE, name)
-            yield from role_references((*path, "scopeMappings"), client.get("scopeMappings"))
-            yield from role_references((*path, SERVICE_ROLES), client.get(SERVICE_ROLES))
+                    yield base.Reference((*path, key, i), SCOPE, name)
+            yield from SCOPE_MAPPINGS.references(path, client)
+            yield from SERVICE_ROLES.references(path, client)
 
 
 def _service_roles(
@@ -195,7 +177,7 @@ def _service_roles(
     (the plan turns them on before the roles are mapped). Keycloak gives that user
     default-roles-<realm>, left alone unless listed, as for any user."""
     if not rep.get("serviceAccountsEnabled"):
-        return prefixed(SERVICE_ROLES, {"realmRoles": frozenset(), "clientRoles": frozenset()})
+        return SERVICE_ROLES.none()
     user_id = str(ep.service_account_user(admin, str(rep["id"]))["id"])
     return user_roles(admin, user_id, want, SERVICE_ROLES)
 

@@ -8,21 +8,7 @@ from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import (
-    Kind,
-    Normaliser,
-    Reference,
-    Relation,
-    SpecContext,
-    declared_names,
-    items,
-    mapping_relations,
-    prefixed,
-    previous,
-    read_mappings,
-    role_references,
-    role_relations,
-)
+from kcconf.kinds import base
 from kcconf.model.changes import Change
 from kcconf.model.objects import (
     Address,
@@ -36,11 +22,13 @@ from kcconf.spec.checker import SpecChecker
 
 SCOPE = "client-scope"
 FIELDS = ("description", "protocol", "attributes")
-MAPPINGS = "scopeMappings"
 
 
 def _id(admin: RealmAdmin, address: Address) -> str:
     return admin.scope_id(address.name)
+
+
+MAPPINGS = base.RoleRefs(ep.SCOPE_SCOPE_MAPPINGS, _id, "scope mappings", "scopeMappings")
 
 
 # Keycloak's own scopes (RealmManager.setupClientScopes, DefaultClientScopes, organizations):
@@ -66,34 +54,28 @@ BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
 )
 
 
-class ClientScopeKind(Kind):
+class ClientScopeKind(base.Kind):
     name = SCOPE
     spec_key = "clientScopes"
-    label = "client scope"
     after = ("realm",)
-    prune_key = "clientScopes"
     fields = FIELDS
     endpoint = ep.CLIENT_SCOPES
     not_put = ("protocolMappers",)  # a PUT with mappers would set them to what was read
-    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": text}
+    maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": text}
 
-    relations: ClassVar[Mapping[str, Relation]] = mapping_relations(
-        ep.SCOPE_SCOPE_MAPPINGS, _id, "scope mappings", MAPPINGS
-    )
+    relations: ClassVar[Mapping[str, base.Relation]] = MAPPINGS.relations
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get("clientScopes") or []:
-            relations = prefixed(MAPPINGS, role_relations(spec.get(MAPPINGS) or {}))
+            relations = MAPPINGS.desired(spec)
             address = Address(self.name, spec["name"])
-            yield Obj(address, self.fields_of(spec), relations, previous=previous(spec))
+            yield Obj(address, self.fields_of(spec), relations, previous=base.previous(spec))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         for name, rep in admin.scopes().items():
             address = Address(self.name, name)
             want = desired.wanted(address)
-            relations = {}
-            if want is not None and want.relations:
-                relations = read_mappings(ep.SCOPE_SCOPE_MAPPINGS, admin, rep["id"], MAPPINGS)
+            relations = MAPPINGS.read(admin, rep["id"]) if MAPPINGS.wanted(want) else {}
             builtin = name in BUILTIN_CLIENT_SCOPES
             yield self.live(address, rep, relations, protected=builtin)
 
@@ -104,15 +86,15 @@ class ClientScopeKind(Kind):
     def check(self, checker: SpecChecker) -> None:
         checker.unique(("clientScopes",), "name", "client scope")
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
-        for path, scope in items(data, "clientScopes"):
-            yield from role_references((*path, MAPPINGS), scope.get(MAPPINGS))
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        for path, scope in base.items(data, "clientScopes"):
+            yield from MAPPINGS.references(path, scope)
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENT_SCOPES
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
-        return declared_names(data, "clientScopes", "name")
+        return base.declared_names(data, "clientScopes", "name")
 
 
 KINDS = (ClientScopeKind(),)

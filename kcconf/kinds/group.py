@@ -13,21 +13,7 @@ from kcconf.errors import KeycloakError, KeyPath
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Rep
-from kcconf.kinds.base import (
-    CLIENT_ROLE,
-    REALM_ROLE,
-    Kind,
-    Normaliser,
-    Reference,
-    Relation,
-    SpecContext,
-    items,
-    mapping_relations,
-    previous,
-    read_mappings,
-    role_references,
-    role_relations,
-)
+from kcconf.kinds import base
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, marked, owned, string_list, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -43,35 +29,34 @@ def _id(admin: RealmAdmin, address: Address) -> str:
     return admin.group_id(address.name)
 
 
-class GroupKind(Kind):
+ROLES = base.RoleRefs(ep.GROUP_ROLE_MAPPINGS, _id, "roles")
+
+
+class GroupKind(base.Kind):
     name = GROUP
     spec_key = "groups"
-    label = "group"
-    after = (REALM_ROLE, CLIENT_ROLE)
-    prune_key = "groups"
+    after = (base.REALM_ROLE, base.CLIENT_ROLE)
     path_named = True
     fields = FIELDS
     # Updates by id, so a rename's PUT goes to the live group carrying the new name; a group
     # PUT replaces all attributes and clears a description it is not sent (read-modify-write).
     endpoint = ep.GROUPS
     not_put = NOT_PUT
-    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": string_list}
-    relations: ClassVar[Mapping[str, Relation]] = mapping_relations(
-        ep.GROUP_ROLE_MAPPINGS, _id, "roles"
-    )
+    maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": string_list}
+    relations: ClassVar[Mapping[str, base.Relation]] = ROLES.relations
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         return self._tree(ctx.doc.data.get("groups") or [], "")
 
     def _tree(self, specs: Sequence[Mapping[str, Any]], parent: str) -> Iterable[Obj]:
         for spec in specs:
             path = f"{parent}/{spec['name']}"
-            relations = role_relations(spec)
+            relations = ROLES.desired(spec)
             yield Obj(
                 Address(self.name, path),
                 self.fields_of(spec),
                 relations,
-                previous=previous(spec, f"{parent}/"),
+                previous=base.previous(spec, f"{parent}/"),
             )
             yield from self._tree(spec.get("subGroups") or [], path)
 
@@ -81,10 +66,8 @@ class GroupKind(Kind):
         whole = _wholly_owned(groups.values())
         for rep in groups.values():
             address = Address(self.name, paths[rep["id"]])
-            relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
-            if want is not None and want.relations:
-                relations = read_mappings(ep.GROUP_ROLE_MAPPINGS, admin, rep["id"])
+            relations = ROLES.read(admin, rep["id"]) if ROLES.wanted(want) else {}
             yield Obj(address, self.fields_of(rep), relations, raw=rep, owned=whole[rep["id"]])
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
@@ -128,12 +111,12 @@ class GroupKind(Kind):
                 lists.append((group, f"{parent}/{group['name']}"))
         return paths
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
         lists: list[tuple[tuple[str | int, ...], Mapping[str, Any], str]] = [((), data, "groups")]
         while lists:
             prefix, holder, key = lists.pop()
-            for path, group in items(holder, key):
-                yield from role_references((*prefix, *path), group)
+            for path, group in base.items(holder, key):
+                yield from ROLES.references((*prefix, *path), group)
                 lists.append(((*prefix, *path), group, "subGroups"))
 
 

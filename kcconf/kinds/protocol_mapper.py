@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import Kind, Normaliser, SpecContext, items
+from kcconf.kinds import base
 from kcconf.kinds.client import builtin_client
 from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
 from kcconf.model.changes import Change
@@ -49,20 +49,19 @@ def _parent_id(admin: RealmAdmin, parent: Address) -> str:
     return admin.scope_id(parent.name)
 
 
-class ProtocolMapperKind(Kind):
+class ProtocolMapperKind(base.Kind):
     name = MAPPER
     spec_key = "protocolMappers"
     label = "protocol mapper"
     reading = "protocol mappers"
     parents = tuple(PARENTS)
-    prune_key = "protocolMappers"
     fields = ("protocol", "protocolMapper", "config")
-    maps: ClassVar[Mapping[str, Normaliser]] = {"config": text}
+    maps: ClassVar[Mapping[str, base.Normaliser]] = {"config": text}
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         written: set[str] = set()
         for kind, (key, field, _) in PARENTS.items():
-            for _, parent in items(ctx.doc.data, key):
+            for _, parent in base.items(ctx.doc.data, key):
                 if self.spec_key not in parent:
                     continue
                 address = Address(kind, str(parent[field]))
@@ -110,7 +109,7 @@ class ProtocolMapperKind(Kind):
             label = BY_KIND_LABEL[kind]
             for path, parent in checker.items((key,)):
                 suffix = f" of {label} '{parent.get(field)}'"
-                checker.unique((*path, self.spec_key), "name", self.label, suffix)
+                checker.unique((*path, self.spec_key), "name", self.noun, suffix)
 
 
 KINDS = (ProtocolMapperKind(),)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from kcconf.errors import KeycloakError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import Kind, Reference, Relation, SpecContext
+from kcconf.kinds import base
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -20,29 +20,28 @@ SCOPE_LISTS = {
 }
 
 
-def _scope_relation(which: str, placement: ep.Placement) -> Relation:
+def _scope_relation(which: str, placement: ep.Placement) -> base.Relation:
     def add(admin: RealmAdmin, _address: Address, names: Sequence[str]) -> None:
         placement.add(admin, names)
 
     def remove(admin: RealmAdmin, _address: Address, names: Sequence[str]) -> None:
         placement.remove(admin, names)
 
-    return Relation(f"{which} scopes", SCOPE, add, remove)
+    return base.Relation(f"{which} scopes", SCOPE, add, remove)
 
 
-class RealmKind(Kind):
+class RealmKind(base.Kind):
     """The realm's own settings: the root every other kind lives in. It is never deleted."""
 
     name = "realm"
     spec_key = "realm"
-    label = "realm"
     root = True
     reading = "its settings"
-    relations: ClassVar[Mapping[str, Relation]] = {
+    relations: ClassVar[Mapping[str, base.Relation]] = {
         key: _scope_relation(which, where) for key, (which, where) in SCOPE_LISTS.items()
     }
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         spec: Mapping[str, Any] = ctx.doc.data["realm"]
         settings = {k: v for k, v in spec.items() if k != "name" and k not in SCOPE_LISTS}
         if isinstance(settings.get("attributes"), Mapping):
@@ -89,12 +88,12 @@ class RealmKind(Kind):
     def check(self, checker: SpecChecker) -> None:
         checker.exclusive(*(("realm", key) for key in SCOPE_LISTS))
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
         realm = data.get("realm")
         for key in SCOPE_LISTS:
             names = realm.get(key) if isinstance(realm, Mapping) else None
             for i, name in enumerate(names if isinstance(names, list) else []):
-                yield Reference(("realm", key, i), SCOPE, name)
+                yield base.Reference(("realm", key, i), SCOPE, name)
 
 
 KINDS = (RealmKind(),)

@@ -13,20 +13,7 @@ from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import role_refs
 from kcconf.keycloak.rest import seg
-from kcconf.kinds.base import (
-    CLIENT_ROLE,
-    REALM_ROLE,
-    Kind,
-    Reference,
-    Relation,
-    SpecContext,
-    declared_names,
-    items,
-    prefixed,
-    previous,
-    role_references,
-    role_relations,
-)
+from kcconf.kinds import base
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, marked, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -93,7 +80,7 @@ def builtin_realm_roles(realm: str) -> frozenset[str]:
 
 def _split(address: Address) -> tuple[str, str]:
     """(clientId or "", role name) of a role address; role names hold no slash, clientIds may."""
-    if address.kind == REALM_ROLE:
+    if address.kind == base.REALM_ROLE:
         return "", address.name
     client_id, _, name = address.name.rpartition("/")  # SAML clientIds may hold slashes
     return client_id, name
@@ -115,17 +102,17 @@ def _composites(adding: bool) -> Any:
     return run
 
 
-class _RoleKind(Kind):
+class _RoleKind(base.Kind):
     """Realm roles, or the roles of declared clients; both have composites."""
 
     fields = FIELDS
 
-    relations: ClassVar[Mapping[str, Relation]] = {
-        "composites.realmRoles": Relation(
-            "composites", REALM_ROLE, _composites(True), _composites(False)
+    relations: ClassVar[Mapping[str, base.Relation]] = {
+        "composites.realmRoles": base.Relation(
+            "composites", base.REALM_ROLE, _composites(True), _composites(False)
         ),
-        "composites.clientRoles": Relation(
-            "composites", CLIENT_ROLE, _composites(True), _composites(False)
+        "composites.clientRoles": base.Relation(
+            "composites", base.CLIENT_ROLE, _composites(True), _composites(False)
         ),
     }
 
@@ -138,12 +125,14 @@ class _RoleKind(Kind):
     def _address(self, client_id: str, name: str) -> Address:
         return Address(self.name, f"{client_id}/{name}" if client_id else name)
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         for client_id, spec in self._specs(ctx.doc.data):
-            relations = prefixed("composites", role_relations(spec.get("composites") or {}))
+            composites = base.role_relations(spec.get("composites") or {})
+            relations = base.prefixed("composites", composites)
             prefix = f"{client_id}/" if client_id else ""
             address = self._address(client_id, spec["name"])
-            yield Obj(address, self.fields_of(spec), relations, previous=previous(spec, prefix))
+            previous = base.previous(spec, prefix)
+            yield Obj(address, self.fields_of(spec), relations, previous=previous)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         for client_id in self._containers(admin, desired):
@@ -188,11 +177,10 @@ class _RoleKind(Kind):
 
 
 class RealmRoleKind(_RoleKind):
-    name = REALM_ROLE
+    name = base.REALM_ROLE
     spec_key = "roles"
-    label = "realm role"
     after = ("realm",)
-    prune_key = "realmRoles"
+    prune_as = "realmRoles"
 
     def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
         for spec in data.get("roles") or []:
@@ -208,21 +196,20 @@ class RealmRoleKind(_RoleKind):
         return builtin_realm_roles(realm)
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
-        return declared_names(data, "roles", "name")
+        return base.declared_names(data, "roles", "name")
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
-        for path, role in items(data, "roles"):
-            yield from role_references((*path, "composites"), role.get("composites"))
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        for path, role in base.items(data, "roles"):
+            yield from base.role_references((*path, "composites"), role.get("composites"))
 
 
 class ClientRoleKind(_RoleKind):
     """A client's roles, addressed `clientId/role`: the form specs use to reference them."""
 
-    name = CLIENT_ROLE
+    name = base.CLIENT_ROLE
     spec_key = "roles"
-    label = "client role"
     after = ("client",)
-    prune_key = "clientRoles"
+    prune_as = "clientRoles"
     container = "client"
     path_named = True
 
@@ -231,7 +218,7 @@ class ClientRoleKind(_RoleKind):
             for spec in client.get("roles") or []:
                 yield client["clientId"], spec
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         # A client that writes `roles:` (even []) lists its roles in full: they may be pruned.
         written = {c["clientId"] for c in ctx.doc.data.get("clients") or [] if "roles" in c}
         ctx.containers[self.name] = written
@@ -253,18 +240,18 @@ class ClientRoleKind(_RoleKind):
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         names: set[str] = set()
-        for _, client in items(data, "clients"):
-            declared = declared_names(client, "roles", "name")
+        for _, client in base.items(data, "clients"):
+            declared = base.declared_names(client, "roles", "name")
             if declared is None or not isinstance(client.get("clientId"), str):
                 return None
             names |= {f"{client['clientId']}/{n}" for n in declared}
         return names
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
-        for path, client in items(data, "clients"):
-            for role_path, role in items(client, "roles"):
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        for path, client in base.items(data, "clients"):
+            for role_path, role in base.items(client, "roles"):
                 where = (*path, *role_path, "composites")
-                yield from role_references(where, role.get("composites"))
+                yield from base.role_references(where, role.get("composites"))
 
     def describe(self, name: str) -> tuple[str, str]:
         client_id, _, role = name.rpartition("/")

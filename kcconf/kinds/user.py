@@ -7,19 +7,7 @@ from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds.base import (
-    Kind,
-    Normaliser,
-    Reference,
-    Relation,
-    SpecContext,
-    declared_names,
-    items,
-    mapping_relations,
-    read_mappings,
-    role_references,
-    role_relations,
-)
+from kcconf.kinds import base
 from kcconf.kinds.group import GROUP, planned_paths
 from kcconf.kinds.role import default_roles_name
 from kcconf.model.changes import Change
@@ -43,7 +31,7 @@ def _id(admin: RealmAdmin, address: Address) -> str:
     return admin.user_id(address.name)
 
 
-ROLES = ("realmRoles", "clientRoles")
+ROLES = base.RoleRefs(ep.USER_ROLE_MAPPINGS, _id, "roles")
 GROUPS = "groups"
 
 
@@ -55,20 +43,18 @@ def _membership(joining: bool) -> Callable[[RealmAdmin, Address, Sequence[str]],
     return run
 
 
-class UserKind(Kind):
+class UserKind(base.Kind):
     name = USER
     spec_key = "users"
-    label = "user"
     after = (GROUP,)
-    prune_key = "users"
     fields = FIELDS
-    maps: ClassVar[Mapping[str, Normaliser]] = {"attributes": string_list}
-    relations: ClassVar[Mapping[str, Relation]] = {
-        **mapping_relations(ep.USER_ROLE_MAPPINGS, _id, "roles"),
-        GROUPS: Relation("groups", GROUP, _membership(True), _membership(False)),
+    maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": string_list}
+    relations: ClassVar[Mapping[str, base.Relation]] = {
+        **ROLES.relations,
+        GROUPS: base.Relation("groups", GROUP, _membership(True), _membership(False)),
     }
 
-    def desired(self, ctx: SpecContext) -> Iterable[Obj]:
+    def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         for i, spec in enumerate(ctx.doc.data.get("users") or []):
             initial: dict[str, Any] = {}
             if PASSWORD in spec:
@@ -77,7 +63,7 @@ class UserKind(Kind):
                     initial[PASSWORD] = secret
             # Keycloak stores usernames in lower case; so must the address, or Bob is never found.
             address = Address(self.name, spec["username"].lower())
-            relations = role_relations(spec)
+            relations = ROLES.desired(spec)
             if GROUPS in spec:
                 relations[GROUPS] = frozenset(spec[GROUPS])
             yield Obj(address, self.fields_of(spec), relations, initial=initial)
@@ -88,7 +74,7 @@ class UserKind(Kind):
             address = Address(self.name, username)
             relations: dict[str, frozenset[str]] = {}
             want = desired.wanted(address)
-            if want is not None and any(r in want.relations for r in ROLES):
+            if want is not None and ROLES.wanted(want):
                 relations.update(user_roles(admin, str(rep["id"]), want))
             if want is not None and GROUPS in want.relations:
                 # Known by the paths the plan uses: below a renamed group, the new ones.
@@ -127,23 +113,23 @@ class UserKind(Kind):
         checker.unique(("users",), "username", "username", fold_case=True)
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
-        return declared_names(data, "users", "username")
+        return base.declared_names(data, "users", "username")
 
-    def references(self, data: Mapping[str, Any]) -> Iterable[Reference]:
-        for path, user in items(data, "users"):
-            yield from role_references(path, user)
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        for path, user in base.items(data, "users"):
+            yield from ROLES.references(path, user)
             for i, group in enumerate(user.get(GROUPS) or []):
-                yield Reference((*path, GROUPS, i), GROUP, group)
+                yield base.Reference((*path, GROUPS, i), GROUP, group)
 
 
 def user_roles(
-    admin: RealmAdmin, user_id: str, want: Obj, prefix: str = ""
+    admin: RealmAdmin, user_id: str, want: Obj, roles: base.RoleRefs = ROLES
 ) -> dict[str, frozenset[str]]:
-    """A user's direct role mappings (a client's service-account roles under `prefix`)."""
-    relations = read_mappings(ep.USER_ROLE_MAPPINGS, admin, user_id, prefix)
+    """A user's direct role mappings (or a client's service-account roles, `roles`)."""
+    relations = roles.read(admin, user_id)
     # Keycloak gives every new user this role; it is left alone unless listed.
     default = default_roles_name(admin.realm)
-    realm = f"{prefix}.realmRoles" if prefix else "realmRoles"
+    realm = roles.name("realmRoles")
     if default not in want.relations.get(realm, ()):
         relations[realm] -= {default}
     return relations

@@ -183,12 +183,8 @@ def _locate(doc: Document, hit: Hit) -> Finding:
     return Finding(hit.rule, doc.where(hit.keypath), hit.keypath, hit.message, fix)
 
 
-def _order(location: Location) -> tuple[str, int, int]:
-    return location.file, location.line, location.column
-
-
 def _sorted(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (*_order(f.location), f.rule, f.message))
+    return sorted(findings, key=lambda f: (f.location, f.rule, f.message))
 
 
 # --- silencing comments -------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def _tainted(errors: list[ValidationError]) -> set[KeyPath]:
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.column))
+    return sorted(problems, key=lambda p: p.location)
 
 
 # --- schema errors -> readable problems ---------------------------------------------------------
