@@ -59,6 +59,14 @@ def mappers(admin: RealmAdmin, client_id: str = "", scope: str = "") -> dict[str
     return {m["name"]: m for m in reps.get("protocolMappers") or []}
 
 
+def apply_spec(kcconf: Kcconf, path: Path, text: str) -> Path:
+    """`text` written to `path` and applied."""
+    path.write_text(text)
+    run = kcconf("apply", "--auto-approve", str(path))
+    assert run.code == 0, run.err
+    return path
+
+
 def token(kcconf: Kcconf, realm: str) -> str:
     run = kcconf("token", "--realm", realm, "--client", "app", "--user", "moe")
     assert run.code == 0, run.err
@@ -89,9 +97,7 @@ def test_mappers_are_created_on_a_new_client_and_on_a_built_in_scope(
 def test_a_changed_config_key_is_one_plan_line_and_updated_in_place(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
-    path = tmp_path / "spec.yaml"
-    path.write_text(spec(realm))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", spec(realm))
     before = mappers(index, client_id="app")["team"]["id"]
     path.write_text(spec(realm, team="red"))
     planned = kcconf("plan", str(path))
@@ -154,9 +160,7 @@ def test_an_undeclared_mapper_is_deleted_only_under_prune(
 def test_a_parent_without_the_key_keeps_its_mappers_unread(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
-    path = tmp_path / "spec.yaml"
-    path.write_text(spec(realm))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", spec(realm))
     path.write_text(realm_spec(realm, "clients:\n  - clientId: app\n    publicClient: true\n"))
     planned = kcconf("plan", str(path))
     assert (planned.code, planned.out) == (
