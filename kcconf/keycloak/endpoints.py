@@ -10,12 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.rest import Api
 
 Rep = dict[str, Any]
+
+
+class RealmAdmin(Protocol):
+    """What the descriptions need of a realm's admin client (kcconf.keycloak.admin): its
+    connection, paths under the realm, paged lists, and ids by natural key."""
+
+    api: Api
+
+    def path(self, *parts: str) -> str: ...
+
+    def paged(self, path: str, **params: Any) -> list[Rep]: ...
+
+    def client_uuid(self, client_id: str) -> str: ...
+
+    def scope_id(self, name: str) -> str: ...
+
+    def role(self, ref: str) -> Rep: ...
 
 
 @dataclass(frozen=True)
