@@ -173,7 +173,13 @@ PARTS = (
         "realm default roles (issue: part 1)",
     ),
     Part("defaultGroups", _len("defaultGroups"), False, "realm default groups (issue: part 1)"),
-    Part("requiredActions", _len("requiredActions"), False, "required actions (issue: part 1)"),
+    Part(
+        "requiredActions",
+        _len("requiredActions"),
+        True,
+        "requiredActions, in order",
+        "kind model (required actions)",
+    ),
     Part("authenticationFlows", _len("authenticationFlows"), False, "flows (issue: part 2)"),
     Part("authenticatorConfig", _len("authenticatorConfig"), False, "flows (issue: part 2)"),
     Part(

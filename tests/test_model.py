@@ -120,6 +120,8 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         "group",
         "user",
         "mapper",
+        "required-action",
+        "required-action-order",
     )
 
 

@@ -82,6 +82,9 @@ GROUPS = Endpoint("groups", "path", "group", params=BRIEF_OFF)
 GROUP_CHILDREN = Endpoint("groups/{0}/children", "name", "group", params=BRIEF_OFF)
 USER_GROUPS = Endpoint("users/{0}/groups", "path", "group")
 CLIENT_MAPPERS = Endpoint("clients/{0}/protocol-mappers/models", "name", "mapper", paged=False)
+REQUIRED_ACTIONS = Endpoint(
+    "authentication/required-actions", "alias", "required action", paged=False, by="alias"
+)
 SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "mapper", paged=False)
 
 

@@ -24,6 +24,7 @@ MODULES = (
     "group",
     "user",
     "protocol_mapper",
+    "required_action",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from kcconf.errors import KeyPath, Problem
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Endpoint, RoleMappings
+from kcconf.keycloak.rest import seg
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, flatten, owned, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -72,6 +73,7 @@ class Kind:
     parents: ClassVar[tuple[str, ...]] = ()  # for a child kind: the kinds whose items hold it
     after: ClassVar[tuple[str, ...]] = ()  # kinds created (and so read) before this one
     prune_as: ClassVar[str] = ""  # its key under `prune:`, when that is not its spec key
+    prunable: ClassVar[bool] = True  # False: never deleted (the realm, Keycloak's providers)
     name_field: ClassVar[str] = "name"  # the field a rename in place changes
     container: ClassVar[str | None] = None  # "client" for `clientId/role` addresses
     path_named: ClassVar[bool] = False  # an address's last `/` part is the object's own name
@@ -124,11 +126,11 @@ class Kind:
         assert self.endpoint is not None, f"{self.name} has no endpoint: it updates itself"
         raw = {k: v for k, v in change.live_raw.items() if k not in self.not_put}
         body = unflatten_into(raw, {f.name: f.new for f in change.fields})
-        self.endpoint.update(admin, str(raw["id"]), body)
+        self.endpoint.update(admin, seg(str(raw[self.endpoint.by])), body)
 
     def delete(self, admin: RealmAdmin, change: Change) -> None:
         assert self.endpoint is not None, f"{self.name} has no endpoint: it deletes itself"
-        self.endpoint.delete(admin, str(change.live_raw["id"]))
+        self.endpoint.delete(admin, seg(str(change.live_raw[self.endpoint.by])))
 
     def schema(self) -> Schema:
         """Its part of the spec schema, `kinds/<name>.schema.json` beside its module (JSON
@@ -172,8 +174,8 @@ class Kind:
 
     @property
     def prune_key(self) -> str | None:
-        """Its key under `prune:`; the realm itself is never pruned."""
-        return None if self.root else (self.prune_as or self.spec_key)
+        """Its key under `prune:`, if its undeclared objects may be deleted at all."""
+        return (self.prune_as or self.spec_key) if self.prunable else None
 
     def own_name(self, address: Address) -> str:
         """The object's own name: the last part of a path-like address."""

@@ -36,6 +36,7 @@ class RealmKind(base.Kind):
     name = "realm"
     spec_key = "realm"
     root = True
+    prunable = False
     reading = "its settings"
     relations: ClassVar[Mapping[str, base.Relation]] = {
         key: _scope_relation(which, where) for key, (which, where) in SCOPE_LISTS.items()
