@@ -172,7 +172,13 @@ PARTS = (
         False,
         "realm default roles (issue: part 1)",
     ),
-    Part("defaultGroups", _len("defaultGroups"), False, "realm default groups (issue: part 1)"),
+    Part(
+        "defaultGroups",
+        _len("defaultGroups"),
+        True,
+        "realm.defaultGroups",
+        "kind model (realm settings)",
+    ),
     Part(
         "requiredActions",
         _len("requiredActions"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from kcconf.kinds import KINDS, address_order, change_order, prune_keys, relation
+from kcconf.kinds import KINDS, address_order, change_order, password_policy, prune_keys, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.model.objects import Address, Obj, State
-from kcconf.output.text import change_lines, list_diff, moved
+from kcconf.output.text import change_lines, field_line, list_diff, moved
 from kcconf.planning.compare import compare
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kcconf"
@@ -109,3 +109,20 @@ def test_only_ordered_fields_compare_by_order() -> None:
     desired.add(want)
     live.add(have)
     assert compare(desired, live) == []  # redirect URIs are a set in Keycloak
+
+
+def test_a_map_compared_whole_shows_the_keys_that_change() -> None:
+    line = field_line(
+        FieldChange(
+            "passwordPolicy", {"length": "8", "upperCase": "1"}, {"length": "12", "digits": "1"}
+        ),
+        Action.UPDATE,
+    )
+    assert line == 'passwordPolicy: - upperCase, + digits "1", length: "8" -> "12"'
+
+
+def test_a_password_policy_is_rules_both_ways() -> None:
+    rules = password_policy.parse("length(12) and digits(1) and notUsername")
+    assert rules == {"length": "12", "digits": "1", "notUsername": ""}
+    assert password_policy.render(rules) == "digits(1) and length(12) and notUsername"
+    assert password_policy.parse("") == {}

@@ -111,6 +111,9 @@ class Links:
 
     collection: str
 
+    def read(self, admin: RealmAdmin, owner: str = "") -> list[Rep]:
+        return list(admin.api.get(admin.path(self.collection.format(owner))) or [])
+
     def change(self, admin: RealmAdmin, owner: str, targets: Iterable[str], adding: bool) -> None:
         for target in targets:
             path = admin.path(self.collection.format(owner), target)
@@ -137,6 +140,7 @@ class Composites:
 
 COMPOSITES = Composites("roles-by-id/{0}/composites")
 MEMBERSHIPS = Links("users/{0}/groups")
+DEFAULT_GROUPS = Links("default-groups")  # the realm's: groups every new user joins
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,21 @@ def field_line(change: FieldChange, action: Action) -> str:
         return f"{change.name}: {value(change.new)}"
     if isinstance(change.new, list) and isinstance(change.old, list | None):
         return f"{change.name}: {list_diff(change.old or [], change.new)}"
+    if isinstance(change.new, Mapping) and isinstance(change.old, Mapping | None):
+        return f"{change.name}: {map_diff(change.old or {}, change.new)}"
     return f"{change.name}: {value(change.old)} -> {value(change.new)}"
+
+
+def map_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """A map compared as a whole, shown by the keys that change: `- a, + b "1", c: "2" -> "3"`."""
+    removed = [f"- {k}" for k in sorted(old) if k not in new]
+    added = [f"+ {k} {value(new[k])}" for k in sorted(new) if k not in old]
+    changed = [
+        f"{k}: {value(old[k])} -> {value(new[k])}"
+        for k in sorted(new)
+        if k in old and old[k] != new[k]
+    ]
+    return ", ".join(removed + added + changed)
 
 
 def list_diff(old: list[Any], new: list[Any]) -> str:

@@ -29,6 +29,7 @@ _TYPE_NAMES = {
     "string": "a string",
     "boolean": "a boolean",
     "number": "a number",
+    "integer": "an integer",
 }
 
 
