@@ -118,10 +118,11 @@ def test_addresses_sort_in_kind_order_then_by_name() -> None:
         "client",
         "client-role",
         "group",
-        "user",
         "mapper",
         "required-action",
         "required-action-order",
+        "user-profile",
+        "user",
     )
 
 

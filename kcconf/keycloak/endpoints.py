@@ -223,6 +223,16 @@ def service_account_user(admin: RealmAdmin, client_uuid: str) -> Rep:
     return user
 
 
+def user_profile(admin: RealmAdmin) -> Rep:
+    """The realm's user profile configuration (Keycloak 24+)."""
+    profile: Rep = admin.api.get(admin.path("users/profile"))
+    return profile
+
+
+def update_user_profile(admin: RealmAdmin, body: Mapping[str, Any]) -> None:
+    admin.api.put(admin.path("users/profile"), body)
+
+
 def reset_password(admin: RealmAdmin, user_id: str, credential: Mapping[str, Any]) -> None:
     admin.api.put(admin.path(f"users/{user_id}/reset-password"), credential)
 

@@ -25,6 +25,7 @@ MODULES = (
     "user",
     "protocol_mapper",
     "required_action",
+    "user_profile",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS
@@ -38,10 +39,17 @@ def _ordered(kinds: Sequence[Kind]) -> tuple[Kind, ...]:
     waiting = list(kinds)
     while waiting:
         names = {k.name for k in done}
-        ready = next(k for k in waiting if set(k.after) | set(k.parents) <= names)
+        ready = next(k for k in waiting if set(_needs(k, kinds)) <= names)
         done.append(ready)
         waiting.remove(ready)
     return tuple(done)
+
+
+def _needs(kind: Kind, kinds: Sequence[Kind]) -> tuple[str, ...]:
+    """The kinds that must come before `kind`: its own `after` and `parents`, and every kind
+    that names it in its `before`."""
+    first = tuple(k.name for k in kinds if kind.name in k.before)
+    return (*kind.after, *kind.parents, *first)
 
 
 KINDS = _ordered(REGISTERED)

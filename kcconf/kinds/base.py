@@ -72,6 +72,7 @@ class Kind:
     spec_key: ClassVar[str]  # where a spec lists it: top level, or inside a parent's item
     parents: ClassVar[tuple[str, ...]] = ()  # for a child kind: the kinds whose items hold it
     after: ClassVar[tuple[str, ...]] = ()  # kinds created (and so read) before this one
+    before: ClassVar[tuple[str, ...]] = ()  # kinds that must wait for this one
     prune_as: ClassVar[str] = ""  # its key under `prune:`, when that is not its spec key
     prunable: ClassVar[bool] = True  # False: never deleted (the realm, Keycloak's providers)
     name_field: ClassVar[str] = "name"  # the field a rename in place changes
