@@ -129,3 +129,31 @@ def test_realm_settings_are_typed(tmp_path: Path) -> None:
         "spec.yaml:6:19: realm.defaultGroups[0]: unknown group '/nowhere' (not declared under"
         " groups)",
     ]
+
+
+def test_localization_texts_are_merged_key_by_key(
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
+) -> None:
+    path = tmp_path / "spec.yaml"
+    texts = "  localizationTexts:\n    en: {{loginTitle: {title}, doLogIn: Enter}}\n"
+    path.write_text(spec(realm, texts.format(title="Welcome")))
+    applied = kcconf("apply", "--auto-approve", str(path))
+    assert applied.code == 0, applied.err
+    assert ep.Localization.texts(index, "en") == {"loginTitle": "Welcome", "doLogIn": "Enter"}
+    assert_in_sync(kcconf, path)
+
+    ep.Localization.merge(index, "en", {"byHand": "kept"})  # a key the spec does not write
+    path.write_text(spec(realm, texts.format(title="Hello")))
+    planned = kcconf("plan", str(path))
+    assert (planned.code, planned.out) == (
+        2,
+        '~ localization en\n    loginTitle: "Welcome" -> "Hello"\n'
+        "Plan: 0 to add, 1 to change, 0 to delete.\n",
+    )
+    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    assert ep.Localization.texts(index, "en") == {
+        "loginTitle": "Hello",
+        "doLogIn": "Enter",
+        "byHand": "kept",
+    }
+    assert_in_sync(kcconf, path)

@@ -223,6 +223,23 @@ def service_account_user(admin: RealmAdmin, client_uuid: str) -> Rep:
     return user
 
 
+class Localization:
+    """A realm's localization texts, per locale: `localization/{locale}` merges what it is
+    sent (a map of key -> text)."""
+
+    @staticmethod
+    def locales(admin: RealmAdmin) -> set[str]:
+        return set(admin.api.get(admin.path("localization")) or [])
+
+    @staticmethod
+    def texts(admin: RealmAdmin, locale: str) -> dict[str, str]:
+        return dict(admin.api.get(admin.path(f"localization/{locale}")) or {})
+
+    @staticmethod
+    def merge(admin: RealmAdmin, locale: str, texts: Mapping[str, Any]) -> None:
+        admin.api.post(admin.path(f"localization/{locale}"), texts)
+
+
 def user_profile(admin: RealmAdmin) -> Rep:
     """The realm's user profile configuration (Keycloak 24+)."""
     profile: Rep = admin.api.get(admin.path("users/profile"))

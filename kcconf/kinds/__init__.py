@@ -26,6 +26,7 @@ MODULES = (
     "protocol_mapper",
     "required_action",
     "user_profile",
+    "localization",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

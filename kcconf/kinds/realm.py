@@ -21,7 +21,9 @@ GROUP = "group"
 DEFAULT_ROLES = "defaultRoles"
 DEFAULT_GROUPS = "defaultGroups"
 POLICY = "passwordPolicy"  # compared as rules, written as Keycloak's string
-NOT_SETTINGS = {"name", DEFAULT_ROLES, DEFAULT_GROUPS}
+# Keys of `realm:` that are not settings of the realm representation: its relations, and the
+# localization texts Keycloak keeps behind their own endpoint (kinds/localization.py).
+NOT_SETTINGS = {"name", DEFAULT_ROLES, DEFAULT_GROUPS, "localizationTexts"}
 SCOPE_LISTS = {
     "defaultDefaultClientScopes": ("default", ep.REALM_DEFAULT_SCOPES),
     "defaultOptionalClientScopes": ("optional", ep.REALM_OPTIONAL_SCOPES),
