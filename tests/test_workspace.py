@@ -91,6 +91,9 @@ def test_load_all_reports_the_problems_of_every_file_at_once(
     assert [str(p) for p in caught.value.problems] == [
         f"{b}:3:3: realm.enabled: must be a boolean, not a string",
         f"{c}:1:1: realm: missing required key 'name'",
+        # A realm key kcconf does not know is an error, never passed on silently.
+        f"{c}:2:3: realm.nam: unknown key 'nam' (did you mean 'name'?); `kcconf schema` lists"
+        " the 110 allowed here",
         f"{d}:5:5: clients[0].secret: environment variable KCCONF_TEST_UNSET_SECRET is not set",
     ]
     assert str(caught.value) == "\n".join(str(p) for p in caught.value.problems)

@@ -97,7 +97,8 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and schema.get("additionalProperties") is False:
         # One problem per unknown key, located at that key rather than at its parent.
-        allowed = list(schema.get("properties", {}))
+        # Keys the schema names only to refuse them with a reason are not offered.
+        allowed = [k for k, v in schema.get("properties", {}).items() if "not" not in v]
         instance: Any = error.instance
         unknown = [key for key in instance if key not in allowed]
         return [
@@ -129,9 +130,14 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
     return error.message
 
 
+LISTED = 30  # more allowed keys than this are left to `kcconf schema` (the realm's hundred)
+
+
 def _unknown_key(key: str, allowed: list[str]) -> str:
     guess = difflib.get_close_matches(key, allowed, n=1)
     maybe = f" (did you mean '{guess[0]}'?)" if guess else ""
+    if len(allowed) > LISTED:
+        return f"unknown key '{key}'{maybe}; `kcconf schema` lists the {len(allowed)} allowed here"
     return f"unknown key '{key}'{maybe}; allowed keys: {', '.join(allowed)}"
 
 
