@@ -52,6 +52,8 @@ def test_settings_policy_default_roles_and_groups(
             "  eventsEnabled: true\n  enabledEventTypes: [LOGIN, LOGIN_ERROR]\n"
             "  internationalizationEnabled: true\n  supportedLocales: [en, nl]\n"
             "  defaultLocale: en\n"
+            "  loginTheme: keycloak\n  browserSecurityHeaders: {xFrameOptions: DENY}\n"
+            "  otpPolicyDigits: 8\n  webAuthnPolicyRpEntityName: shop\n"
             "  defaultRoles: {realmRoles: [reader, offline_access]}\n"
             "  defaultGroups: [/staff]\n",
         )
@@ -65,6 +67,12 @@ def test_settings_policy_default_roles_and_groups(
         5,
     )
     assert set(rep["passwordPolicy"].split(" and ")) == {"length(8)", "upperCase(1)"}
+    assert (rep["loginTheme"], rep["otpPolicyDigits"], rep["webAuthnPolicyRpEntityName"]) == (
+        "keycloak",
+        8,
+        "shop",
+    )
+    assert rep["browserSecurityHeaders"]["xFrameOptions"] == "DENY"
     # clientRoles is not written: the account roles Keycloak gives by default stay.
     account = {"account/manage-account", "account/view-profile"}
     assert default_roles(index) == ({"reader", "offline_access"}, account)
