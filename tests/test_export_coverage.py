@@ -111,6 +111,7 @@ def _other(export: Export) -> int:
 
 
 MAPPERS = "kind model (protocol mappers)"
+SETTINGS = "kind model (realm settings)"
 ROLE_SCOPES = "kind model (role scopes)"
 PARTS = (
     Part("clients", _len("clients"), True, "clients"),
@@ -188,15 +189,16 @@ PARTS = (
     Part(
         "defaultRole / defaultRoles",
         lambda e: _present("defaultRole")(e) or len(e.get("defaultRoles") or []),
-        False,
-        "realm default roles (issue: part 1)",
+        True,
+        "realm.defaultRoles (the composites of default-roles-<realm>)",
+        SETTINGS,
     ),
     Part(
         "defaultGroups",
         _len("defaultGroups"),
         True,
         "realm.defaultGroups",
-        "kind model (realm settings)",
+        SETTINGS,
     ),
     Part(
         "requiredActions",
@@ -241,8 +243,9 @@ PARTS = (
     Part(
         "localizationTexts",
         lambda e: sum(map(len, (e.get("localizationTexts") or {}).values())),
-        False,
-        "not applied by a realm update (issue: part 1)",
+        True,
+        "realm.localizationTexts, key by key",
+        SETTINGS,
     ),
     Part("realm settings", _settings, True, "realm: typed, or accepted by name"),
     Part("other realm keys", _other, False, "export-only (keycloakVersion) or not managed yet"),
