@@ -80,6 +80,8 @@ class Kind:
     path_named: ClassVar[bool] = False  # an address's last `/` part is the object's own name
     root: ClassVar[bool] = False  # the realm itself: absent means the realm does not exist
     reading: ClassVar[str] = ""  # progress: "realm x: reading <this>" (default: plural name)
+    # Read only when the spec declares some of it (or lists a container of it in full).
+    optional: ClassVar[bool] = False
     label: ClassVar[str] = ""  # how messages name one, when not its name: "protocol mapper"
     relations: ClassVar[Mapping[str, Relation]] = {}
     ordered: ClassVar[frozenset[str]] = frozenset()  # list fields whose order matters
@@ -177,6 +179,12 @@ class Kind:
     def prune_key(self) -> str | None:
         """Its key under `prune:`, if its undeclared objects may be deleted at all."""
         return (self.prune_as or self.spec_key) if self.prunable else None
+
+    def involved(self, desired: State) -> bool:
+        """Whether planning `desired` must read this kind at all."""
+        if not self.optional:
+            return True
+        return bool(desired.of_kind(self.name) or desired.containers.get(self.name))
 
     def own_name(self, address: Address) -> str:
         """The object's own name: the last part of a path-like address."""

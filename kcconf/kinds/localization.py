@@ -22,6 +22,7 @@ class LocalizationKind(base.Kind):
     spec_key = KEY  # under `realm:`
     after = ("realm",)
     prunable = False
+    optional = True
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         texts: Mapping[str, Any] = ctx.doc.data["realm"].get(KEY) or {}
@@ -31,8 +32,6 @@ class LocalizationKind(base.Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         wanted = desired.of_kind(self.name)
-        if not wanted:
-            return  # the spec leaves localization texts alone: not even read
         locales = ep.Localization.locales(admin)
         for address in wanted:
             if address.name in locales:

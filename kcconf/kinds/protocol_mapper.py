@@ -55,6 +55,7 @@ class ProtocolMapperKind(base.Kind):
     label = "protocol mapper"
     reading = "protocol mappers"
     parents = tuple(PARENTS)
+    optional = True
     fields = ("protocol", "protocolMapper", "config")
     maps: ClassVar[Mapping[str, base.Normaliser]] = {"config": text}
 

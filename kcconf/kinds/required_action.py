@@ -38,6 +38,7 @@ class RequiredActionKind(base.Kind):
     spec_key = KEY
     after = ("realm",)
     prunable = False
+    optional = True
     name_field = "alias"
     fields = ("name", "enabled", "defaultAction", "config")
     maps: ClassVar[Mapping[str, base.Normaliser]] = {"config": text}
@@ -49,8 +50,6 @@ class RequiredActionKind(base.Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         wanted = desired.of_kind(self.name)
-        if not wanted:
-            return  # the spec leaves required actions alone: not even read
         live = admin.collection(ep.REQUIRED_ACTIONS)
         missing = sorted(a.name for a in wanted if a.name not in live)
         if missing:
@@ -72,6 +71,7 @@ class RequiredActionOrderKind(base.Kind):
     spec_key = KEY
     after = (ACTION,)
     prunable = False
+    optional = True
     ordered = frozenset({"order"})
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:

@@ -57,6 +57,7 @@ class UserProfileKind(base.Kind):
     after = ("realm",)
     before = ("user",)  # the profile decides which attributes a user write keeps
     prunable = False
+    optional = True
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         spec = ctx.doc.data.get(KEY)
@@ -68,8 +69,6 @@ class UserProfileKind(base.Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         address = Address(self.name, admin.realm)
-        if address not in desired.objects:
-            return  # the spec leaves the profile alone: not even read
         profile = ep.user_profile(admin)
         yield Obj(address, _fields(profile), raw=profile, protected=True)
 
