@@ -65,31 +65,49 @@ NO_SCOPE = (
     "the user holds realm-management/impersonation but the client's tokens cannot carry it: "
     "Full Scope Allowed is off and no scope mapping grants it"
 )
+ADMIN_TARGET_REFUSED = (
+    "the target holds admin roles the user lacks: query-groups, query-users, view-users"
+)
 # name -> (spec, exchange through, token from, target, {version: expected reason start})
 CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "the fixed shape": (
         STORY,
         "our-public-client",
         "alice",
-        {"26.5.6": TOKEN_READS, "26.7.3": SCOPE_GRANTS},
+        {
+            "26.4.7": TOKEN_READS,
+            "26.5.6": TOKEN_READS,
+            "26.7.3": SCOPE_GRANTS,
+            "26.7.5": SCOPE_GRANTS,
+        },
     ),
     "roles optional and full scope on": (
         BEFORE,
         "our-public-client",
         "alice",
-        {"26.5.6": NOT_DEFAULT, "26.7.3": SCOPE_GRANTS},
+        {
+            "26.4.7": NOT_DEFAULT,
+            "26.5.6": NOT_DEFAULT,
+            "26.7.3": SCOPE_GRANTS,
+            "26.7.5": SCOPE_GRANTS,
+        },
     ),
     "roles optional, full scope off, mapped": (
         ROLES_OPTIONAL,
         "our-public-client",
         "alice",
-        {"26.5.6": NOT_DEFAULT, "26.7.3": SCOPE_GRANTS},
+        {
+            "26.4.7": NOT_DEFAULT,
+            "26.5.6": NOT_DEFAULT,
+            "26.7.3": SCOPE_GRANTS,
+            "26.7.5": SCOPE_GRANTS,
+        },
     ),
     "full scope off without a scope mapping": (
         NO_MAPPING,
         "our-public-client",
         "alice",
-        {"26.5.6": NO_SCOPE, "26.7.3": NO_SCOPE},
+        {"26.4.7": NO_SCOPE, "26.5.6": NO_SCOPE, "26.7.3": NO_SCOPE, "26.7.5": NO_SCOPE},
     ),
     "the user lacks the role": (
         NO_ROLE,
@@ -101,7 +119,12 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         ADMIN_TARGET,
         "our-public-client",
         "alice",
-        {"26.5.6": TOKEN_READS, "26.7.3": SCOPE_GRANTS},
+        {
+            "26.4.7": TOKEN_READS,
+            "26.5.6": TOKEN_READS,
+            "26.7.3": SCOPE_GRANTS,
+            "26.7.5": ADMIN_TARGET_REFUSED,
+        },
     ),
     "the client is not the token holder": (
         OTHER_CLIENT,
@@ -169,6 +192,9 @@ def test_a_target_with_admin_roles_is_noted_for_the_versions_that_refuse_it(
     apply_shape(kcconf, tmp_path, realm, ADMIN_TARGET)
     case = Case("moderator", "our-public-client", "alice", "our-public-client")
     verdict, status, _ = predict_then_exchange(keycloak, realm, case)
+    if RULES[keycloak.version].admin_target_check:  # CVE-2026-17526 fixed: refused
+        assert (verdict.allowed, status) == (False, 403)
+        return
     assert (verdict.allowed, status) == (True, 200)
     assert any("CVE-2026-17526" in note and "view-users" in note for note in verdict.notes)
 
@@ -225,7 +251,8 @@ def test_an_unmeasured_version_is_not_guessed() -> None:
     verdict = judge(facts)
     assert (verdict.allowed, verdict.status) == (None, None)
     assert verdict.reason == (
-        "kcconf has no measured rule for Keycloak 99.0.0 (it has for 26.5.6, 26.7.3); "
+        "kcconf has no measured rule for Keycloak 99.0.0 (it has for 26.4.7, 26.5.6, 26.7.3, "
+        "26.7.5); "
         "not predicting"
     )
 

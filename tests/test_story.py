@@ -25,9 +25,11 @@ PASSWORDS = {"MODERATOR_PASSWORD": "canary-moderator-pw-1", "ALICE_PASSWORD": "c
 BEFORE_EXCHANGE_STATUS = {
     "24.0.5": 403,
     "26.4.0": 403,
+    "26.4.7": 403,
     "26.5.6": 403,
     "26.7.0": 403,
     "26.7.3": 200,
+    "26.7.5": 200,
 }
 
 EXPECTED_PLAN = """\

@@ -1,9 +1,10 @@
 """Can a user impersonate others by legacy token exchange (requested_subject) through a client?
 
-The answer depends on the Keycloak version: up to 26.7.0 the impersonation check reads
-realm-management/impersonation from the subject token itself; 26.7.3 recomputes the token's
-roles on the server (as every version does for lightweight tokens), so only the client's role
-scope matters there. Each rule below was measured by real exchanges on the versions in RULES
+The answer depends on the Keycloak version: up to 26.7.0 (26.4.7 and 26.5.6 measured) the
+impersonation check reads realm-management/impersonation from the subject token itself; 26.7.3
+recomputes the token's roles on the server (as every version does for lightweight tokens), so
+only the client's role scope matters there; 26.7.5 also refuses a target holding admin roles
+the impersonator lacks (CVE-2026-17526). Each rule below was measured by real exchanges on the versions in RULES
 (tests/test_readiness.py confirms every prediction on every version CI runs); for any other
 version kcconf says it has no rule rather than guess.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 IMPERSONATION = "realm-management/impersonation"
 # CVE-2026-17526: these versions also refuse a target holding admin roles the impersonator
-# lacks. None of them is in RULES yet, so the check is only reported, never applied.
+# lacks. Of the versions in RULES, 26.7.5 carries the fix (measured); for the others it is a note.
 ADMIN_TARGET_FIX = ("26.4.16", "26.6.7", "26.7.4", "26.8.0")
 
 
@@ -25,8 +26,10 @@ class Rule:
 
 
 RULES = {
+    "26.4.7": Rule(roles_from_token=True, admin_target_check=False),
     "26.5.6": Rule(roles_from_token=True, admin_target_check=False),
     "26.7.3": Rule(roles_from_token=False, admin_target_check=False),
+    "26.7.5": Rule(roles_from_token=False, admin_target_check=True),
 }
 
 
