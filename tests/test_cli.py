@@ -6,14 +6,17 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
 
 from kcconf import cli
+from kcconf.checks.rules import RULES
 from kcconf.errors import KcconfError
-from tests.helpers import ROOT, run_cli
+from tests.conftest import Target
+from tests.helpers import ROOT, Run, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -229,3 +232,21 @@ def test_python_dash_m_kcconf_is_the_same_command_line() -> None:
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("Usage: kcconf [OPTIONS] COMMAND [ARGS]...\n")
     assert done.stdout == run_cli("--help").out
+
+
+def test_version_without_a_server_is_kcconfs_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KCCONF_URL", raising=False)
+    run = run_cli("version")
+    assert (run.code, run.out) == (0, "kcconf 0.1.0\n")
+
+
+def test_version_names_the_server_and_whether_its_rules_are_measured(
+    kcconf: Callable[..., Run], keycloak: Target
+) -> None:
+    run = kcconf("version")
+    assert run.code == 0, run.err
+    first, second = run.out.splitlines()
+    assert first == "kcconf 0.1.0"
+    assert second.startswith(f"Keycloak {keycloak.version} at {keycloak.url}: ")
+    measured = keycloak.version in RULES
+    assert second.endswith("impersonation rules measured") is measured

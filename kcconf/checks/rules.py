@@ -4,9 +4,9 @@ The answer depends on the Keycloak version: up to 26.7.0 (26.4.7 and 26.5.6 meas
 impersonation check reads realm-management/impersonation from the subject token itself; 26.7.3
 recomputes the token's roles on the server (as every version does for lightweight tokens), so
 only the client's role scope matters there; 26.7.5 also refuses a target holding admin roles
-the impersonator lacks (CVE-2026-17526). Each rule below was measured by real exchanges on the versions in RULES
-(tests/test_readiness.py confirms every prediction on every version CI runs); for any other
-version kcconf says it has no rule rather than guess.
+the impersonator lacks (CVE-2026-17526). Each rule below was measured by real exchanges on the
+versions in RULES (tests/test_readiness.py confirms every prediction on every version CI runs);
+for any other version kcconf says it has no rule rather than guess.
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from kcconf.checks.rules import RULES
 from kcconf.checks.token_preview import preview, render_preview
 from kcconf.cli.session import Session, confirm, emit, log, paint, render
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
@@ -74,6 +76,25 @@ def validate(files: tuple[Path, ...]) -> None:
     if problems:
         raise KcconfError(f"{len(problems)} problem(s) in {len(files)} file(s)")
     log(f"{len(files)} file(s) valid")
+
+
+@cli.command("version")
+@connection_options
+def version_command(**opts: Any) -> None:
+    """Print kcconf's version; with a Keycloak to connect to, the server's version too and
+    whether kcconf has measured its impersonation rules."""
+    click.echo(f"kcconf {package_version('kcconf')}")
+    if not opts["url"]:
+        return
+    server = str(Session(opts, quiet=True).api.server_info()["systemInfo"]["version"])
+    measured = ", ".join(RULES)
+    if server in RULES:
+        click.echo(f"Keycloak {server} at {opts['url']}: impersonation rules measured")
+    else:
+        click.echo(
+            f"Keycloak {server} at {opts['url']}: no measured impersonation rules "
+            f"(kcconf has them for {measured}); `kcconf check` answers UNKNOWN there"
+        )
 
 
 @cli.command()
