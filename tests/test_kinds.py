@@ -127,3 +127,12 @@ def test_a_password_policy_is_rules_both_ways() -> None:
     assert rules == {"length": "12", "digits": "1", "notUsername": ""}
     assert password_policy.render(rules) == "digits(1) and length(12) and notUsername"
     assert password_policy.parse("") == {}
+
+
+def test_a_built_in_of_a_later_version_is_named_with_the_version() -> None:
+    scope = next(k for k in KINDS if k.name == "client-scope")
+    assert scope.too_new("basic", "24.0.5") == (
+        "client scope basic is built in from Keycloak 25; this server runs 24.0.5"
+    )
+    assert scope.too_new("basic", "26.5.6") == ""
+    assert scope.too_new("audit", "24.0.5") == ""

@@ -165,6 +165,11 @@ class Kind:
         declares such objects."""
         return f"{self.noun} '{name}'", self.spec_key
 
+    def too_new(self, name: str, server: str) -> str:
+        """Why `name` is missing on a server of version `server`, when it is a built-in of
+        later versions only ("" otherwise)."""
+        return ""
+
     def exists(self, admin: RealmAdmin, name: str) -> bool:
         """Whether an object that was not read up front exists live (a role of a client the
         spec does not declare, such as realm-management's)."""

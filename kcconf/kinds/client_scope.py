@@ -52,6 +52,12 @@ BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
         "AuthnContextClassRef",  # 26.7 (SAML); seen on 26.7.3
     }
 )
+# The built-ins that arrived with a later version than kcconf's oldest (docs/keycloak-facts.md).
+BUILTIN_SINCE = {"basic": (25,), "AuthnContextClassRef": (26, 7)}
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
 
 
 class ClientScopeKind(base.Kind):
@@ -92,6 +98,13 @@ class ClientScopeKind(base.Kind):
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENT_SCOPES
+
+    def too_new(self, name: str, server: str) -> str:
+        since = BUILTIN_SINCE.get(name)
+        if since is None or _version(server) >= since:
+            return ""
+        first = ".".join(map(str, since))
+        return f"client scope {name} is built in from Keycloak {first}; this server runs {server}"
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return base.declared_names(data, "clientScopes", "name")

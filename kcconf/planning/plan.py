@@ -104,8 +104,13 @@ def check_references(admin: RealmAdmin, desired: State, live: State) -> None:
             for item in sorted(items):
                 target = Address(relation(obj.address.kind, name).target, item)
                 if target not in known and not BY_NAME[target.kind].exists(admin, item):
-                    missing.append(
-                        f"{obj.address}: {target} does not exist in Keycloak or the spec"
-                    )
+                    missing.append(f"{obj.address}: {_missing(admin, target)}")
     if missing:
         raise KcconfError("; ".join(missing))
+
+
+def _missing(admin: RealmAdmin, target: Address) -> str:
+    """Why a reference resolves to nothing: a built-in this server is too old for, or none."""
+    server = str(admin.api.server_info()["systemInfo"]["version"])
+    why = BY_NAME[target.kind].too_new(target.name, server)
+    return why or f"{target} does not exist in Keycloak or the spec"
