@@ -16,8 +16,6 @@ from requests import Response
 
 from kcconf.errors import KcconfError, KeycloakError
 
-WRITE_METHODS = ("POST", "PUT", "DELETE")
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -68,10 +66,6 @@ class Api:
         self.url = creds.url.rstrip("/")
         self.counts: Counter[str] = Counter()
         self._info: dict[str, Any] | None = None
-
-    @property
-    def writes(self) -> int:
-        return sum(self.counts[m] for m in WRITE_METHODS)
 
     def get(self, path: str, **params: Any) -> Any:
         resp = self._call("GET", path, None, params)

@@ -69,11 +69,6 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
     return _sorted(problems)
 
 
-def load_schema() -> dict[str, Any]:
-    """The realm spec schema: the base and every kind's part (kcconf.spec.schema)."""
-    return realm_schema()
-
-
 @functools.cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(realm_schema())
