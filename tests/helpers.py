@@ -59,6 +59,14 @@ def realm_spec(realm: str, body: str = "") -> str:
     return f"realm:\n  name: {realm}\n  enabled: true\n{body}"
 
 
+def apply_spec(kcconf: Callable[..., Run], path: Path, text: str) -> Path:
+    """`text` written to `path` and applied; the test fails on any error."""
+    path.write_text(text)
+    applied = kcconf("apply", "--auto-approve", str(path))
+    assert applied.code == 0, applied.err
+    return path
+
+
 def assert_in_sync(kcconf: Callable[..., Run], spec: Path) -> None:
     """The closing check of an apply test: no changes planned, and apply writes nothing."""
     planned = kcconf("plan", str(spec))

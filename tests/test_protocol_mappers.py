@@ -13,7 +13,7 @@ import jsonschema
 
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.spec.validate import validate_files
-from tests.helpers import ROOT, Run, assert_in_sync, realm_spec, requests_of
+from tests.helpers import ROOT, Run, apply_spec, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
 
@@ -57,14 +57,6 @@ def mappers(admin: RealmAdmin, client_id: str = "", scope: str = "") -> dict[str
     admin.forget()
     reps = admin.clients()[client_id] if client_id else admin.scopes()[scope]
     return {m["name"]: m for m in reps.get("protocolMappers") or []}
-
-
-def apply_spec(kcconf: Kcconf, path: Path, text: str) -> Path:
-    """`text` written to `path` and applied."""
-    path.write_text(text)
-    run = kcconf("apply", "--auto-approve", str(path))
-    assert run.code == 0, run.err
-    return path
 
 
 def token(kcconf: Kcconf, realm: str) -> str:
@@ -133,8 +125,7 @@ def test_an_undeclared_mapper_is_deleted_only_under_prune(
         config: {claim.name: site, claim.value: ams, access.token.claim: "true"}
 """
     path = tmp_path / "spec.yaml"
-    path.write_text(spec(realm, extra=extra))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    apply_spec(kcconf, path, spec(realm, extra=extra))
     assert set(mappers(index, client_id="app")) == {"team", "site"}
 
     path.write_text(spec(realm))  # `site` is no longer declared

@@ -12,7 +12,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import role_refs
 from kcconf.kinds.role import default_roles_name
 from kcconf.spec.validate import validate_files
-from tests.helpers import Run, assert_in_sync
+from tests.helpers import Run, apply_spec, assert_in_sync
 
 Kcconf = Callable[..., Run]
 
@@ -43,7 +43,9 @@ def test_settings_policy_default_roles_and_groups(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     path = tmp_path / "spec.yaml"
-    path.write_text(
+    apply_spec(
+        kcconf,
+        path,
         spec(
             realm,
             "  registrationAllowed: true\n  sslRequired: external\n"
@@ -56,10 +58,8 @@ def test_settings_policy_default_roles_and_groups(
             "  otpPolicyDigits: 8\n  webAuthnPolicyRpEntityName: shop\n"
             "  defaultRoles: {realmRoles: [reader, offline_access]}\n"
             "  defaultGroups: [/staff]\n",
-        )
+        ),
     )
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
     rep = index.api.get(index.path(""))
     assert (rep["registrationAllowed"], rep["sslRequired"], rep["failureFactor"]) == (
         True,
@@ -115,8 +115,7 @@ def test_settings_policy_default_roles_and_groups(
     assert_in_sync(kcconf, path)
 
     # Absent keys are left alone; empty lists mean none.
-    path.write_text(spec(realm, "  defaultRoles: {realmRoles: []}\n  defaultGroups: []\n"))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    apply_spec(kcconf, path, spec(realm, "  defaultRoles: {realmRoles: []}\n  defaultGroups: []\n"))
     assert (default_roles(index), default_groups(index)) == ((set(), account), set())
     assert index.api.get(index.path(""))["failureFactor"] == 5
     assert_in_sync(kcconf, path)
@@ -144,9 +143,7 @@ def test_localization_texts_are_merged_key_by_key(
 ) -> None:
     path = tmp_path / "spec.yaml"
     texts = "  localizationTexts:\n    en: {{loginTitle: {title}, doLogIn: Enter}}\n"
-    path.write_text(spec(realm, texts.format(title="Welcome")))
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
+    apply_spec(kcconf, path, spec(realm, texts.format(title="Welcome")))
     assert ep.Localization.texts(index, "en") == {"loginTitle": "Welcome", "doLogIn": "Enter"}
     assert_in_sync(kcconf, path)
 

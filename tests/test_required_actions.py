@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from tests.helpers import Run, assert_in_sync, realm_spec, requests_of
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
 
@@ -31,16 +31,16 @@ def test_required_actions_are_configured_and_ordered(
     # A known start: a new realm's order differs between versions (26.5.6 puts CONFIGURE_TOTP
     # first, 26.7.3 TERMS_AND_CONDITIONS), so the spec sets one first.
     path = tmp_path / "spec.yaml"
-    path.write_text(
+    apply_spec(
+        kcconf,
+        path,
         spec(
             realm,
             "  - alias: CONFIGURE_TOTP\n"
             "  - alias: TERMS_AND_CONDITIONS\n    enabled: false\n"
             "  - alias: VERIFY_EMAIL\n    defaultAction: false\n",
-        )
+        ),
     )
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
     before = live(index)
     assert_in_sync(kcconf, path)
 
@@ -101,8 +101,7 @@ def test_an_unknown_required_action_is_refused_before_any_write(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     path = tmp_path / "spec.yaml"
-    path.write_text(realm_spec(realm))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    apply_spec(kcconf, path, realm_spec(realm))
     path.write_text(
         spec(realm, "  - alias: VERIFY_EMAIL\n    enabled: false\n  - alias: NO_SUCH_ACTION\n")
     )

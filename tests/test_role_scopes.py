@@ -12,7 +12,7 @@ import pytest
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.spec.validate import validate_files
-from tests.helpers import Run, assert_in_sync, realm_spec
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec
 
 Kcconf = Callable[..., Run]
 
@@ -57,12 +57,12 @@ def test_a_client_scope_lets_exactly_its_mapped_roles_into_tokens(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     path = tmp_path / "spec.yaml"
-    path.write_text(
+    apply_spec(
+        kcconf,
+        path,
         scope_spec(realm, "    scopeMappings:\n      realmRoles: [reader]\n")
-        + "users:\n  - username: ann\n    realmRoles: [reader, writer]\n"
+        + "users:\n  - username: ann\n    realmRoles: [reader, writer]\n",
     )
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
     assert scope_roles(index) == ({"reader"}, set())
     # Full scope is off: the token carries what the scope lets in, not everything ann holds.
     token = kcconf("token", "--realm", realm, "--client", "app", "--user", "ann")
@@ -92,8 +92,9 @@ def test_a_client_scope_lets_exactly_its_mapped_roles_into_tokens(
 
     path.write_text(scope_spec(realm, "") + users)  # absent: left alone
     assert kcconf("plan", str(path)).code == 0
-    path.write_text(scope_spec(realm, "    scopeMappings: {realmRoles: [], clientRoles: {}}\n"))
-    assert kcconf("apply", "--auto-approve", str(path)).code == 0
+    apply_spec(
+        kcconf, path, scope_spec(realm, "    scopeMappings: {realmRoles: [], clientRoles: {}}\n")
+    )
     assert scope_roles(index) == (set(), set())
     assert_in_sync(kcconf, path)
 
@@ -103,15 +104,15 @@ def test_service_account_roles_are_the_service_users_role_mappings(
 ) -> None:
     monkeypatch.setenv("ROBOT_SECRET", "canary-robot-secret")
     path = tmp_path / "spec.yaml"
-    path.write_text(
+    apply_spec(
+        kcconf,
+        path,
         service_spec(
             realm,
             "    serviceAccountRoles:\n      realmRoles: [reader]\n"
             "      clientRoles: {realm-management: [view-users]}\n",
-        )
+        ),
     )
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
     realm_roles, client_roles = service_roles(index)
     # Keycloak gives the service account default-roles-<realm>: left alone, as for any user.
     assert realm_roles == {"reader", f"default-roles-{realm}"}

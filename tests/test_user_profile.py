@@ -11,7 +11,7 @@ from typing import Any
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
-from tests.helpers import Run, assert_in_sync, realm_spec
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec
 
 Kcconf = Callable[..., Run]
 
@@ -44,9 +44,7 @@ def test_a_spec_managing_user_attributes_applies_cleanly(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     path = tmp_path / "spec.yaml"
-    path.write_text(realm_spec(realm, PROFILE.format(policy="ENABLED", max=20) + USERS))
-    applied = kcconf("apply", "--auto-approve", str(path))
-    assert applied.code == 0, applied.err
+    apply_spec(kcconf, path, realm_spec(realm, PROFILE.format(policy="ENABLED", max=20) + USERS))
     declared = attribute(index, "department")
     assert declared is not None and declared["validations"] == {"length": {"max": 20}}
     assert ep.user_profile(index)["unmanagedAttributePolicy"] == "ENABLED"
