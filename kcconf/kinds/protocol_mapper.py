@@ -19,8 +19,8 @@ from typing import ClassVar
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds import base
-from kcconf.kinds.client import builtin_client
-from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
+from kcconf.kinds.client import CLIENT, builtin_client
+from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES, SCOPE
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, text, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -29,22 +29,19 @@ MAPPER = "mapper"
 FIELDS = ("protocol", "protocolMapper")
 # Parent kind -> (its spec list, its key field, its mappers endpoint).
 PARENTS = {
-    "client": ("clients", "clientId", ep.CLIENT_MAPPERS),
-    "client-scope": ("clientScopes", "name", ep.SCOPE_MAPPERS),
+    CLIENT: ("clients", "clientId", ep.CLIENT_MAPPERS),
+    SCOPE: ("clientScopes", "name", ep.SCOPE_MAPPERS),
 }
 
 
-BY_KIND_LABEL = {"client": "client", "client-scope": "client scope"}
-
-
 def _builtin_parent(admin: RealmAdmin, kind: str, name: str) -> bool:
-    if kind == "client":
+    if kind == CLIENT:
         return builtin_client(admin, name)
     return name in BUILTIN_CLIENT_SCOPES
 
 
 def _parent_id(admin: RealmAdmin, parent: Address) -> str:
-    if parent.kind == "client":
+    if parent.kind == CLIENT:
         return admin.client_uuid(parent.name)
     return admin.scope_id(parent.name)
 
@@ -75,7 +72,7 @@ class ProtocolMapperKind(base.Kind):
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         written = desired.containers.get(self.name, set())
         for kind, (_, _, _) in PARENTS.items():
-            reps = admin.clients() if kind == "client" else admin.scopes()
+            reps = admin.clients() if kind == CLIENT else admin.scopes()
             for name, rep in reps.items():
                 want = desired.wanted(Address(kind, name))
                 if want is None or str(want.address) not in written:
@@ -107,7 +104,7 @@ class ProtocolMapperKind(base.Kind):
 
     def check(self, checker: SpecChecker) -> None:
         for kind, (key, field, _) in PARENTS.items():
-            label = BY_KIND_LABEL[kind]
+            label = kind.replace("-", " ")
             for path, parent in checker.items((key,)):
                 suffix = f" of {label} '{parent.get(field)}'"
                 checker.unique((*path, self.spec_key), "name", self.noun, suffix)

@@ -11,13 +11,13 @@ from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import role_refs
 from kcconf.kinds import base, password_policy
+from kcconf.kinds.client_scope import SCOPE
+from kcconf.kinds.group import GROUP
 from kcconf.kinds.role import default_roles_name
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, State, flatten, text, unflatten_into
 from kcconf.spec.checker import SpecChecker
 
-SCOPE = "client-scope"  # the kinds the realm's relations name
-GROUP = "group"
 DEFAULT_ROLES = "defaultRoles"
 DEFAULT_GROUPS = "defaultGroups"
 POLICY = "passwordPolicy"  # compared as rules, written as Keycloak's string
