@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.kinds import BY_NAME
 from kcconf.kinds.client import BUILTIN_CLIENTS
-from kcconf.kinds.client_scope import BUILTIN_CLIENT_SCOPES
+from kcconf.kinds.client_scope import SCOPE
 from kcconf.kinds.role import builtin_realm_roles
 from kcconf.model.objects import MARKER
+from tests.conftest import Target
 from tests.helpers import Run, realm_spec
 
 Kcconf = Callable[..., Run]
@@ -75,7 +77,12 @@ def test_prune_removes_exactly_the_undeclared_objects_kcconf_created(
 
 
 def test_builtins_survive_the_widest_prune(
-    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kcconf: Kcconf,
+    keycloak: Target,
+    realm: str,
+    index: RealmAdmin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SVC_SECRET", "canary-svc-secret")
     svc = (
@@ -104,7 +111,7 @@ def test_builtins_survive_the_widest_prune(
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     index.forget()
     assert set(index.clients()) == BUILTIN_CLIENTS | {"svc"}
-    assert BUILTIN_CLIENT_SCOPES & {"basic", "roles", "profile", "email"} <= set(index.scopes())
+    assert BY_NAME[SCOPE].builtins_on(realm, keycloak.version) <= set(index.scopes())
     assert builtin_realm_roles(realm) <= set(index.roles())
     assert index.users() == {}  # Keycloak lists no service-account user among the users...
     svc_id = index.clients()["svc"]["id"]  # ...and the client's own one is still there

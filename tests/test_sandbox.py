@@ -15,6 +15,7 @@ import pytest
 from kcconf.errors import KcconfError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.sandbox import Server
+from kcconf.keycloak.versions import version_tuple
 
 JVM = Path("/usr/lib/jvm")
 
@@ -53,7 +54,7 @@ def jdks_on_this_machine() -> dict[int, Path]:
     ],
 )
 def test_version_tuple(version: str, expected: tuple[int, ...]) -> None:
-    assert sandbox._version_tuple(version) == expected
+    assert version_tuple(version) == expected
 
 
 @pytest.mark.parametrize("version", ["26.6.0", "26.7.3", "26.10.0", "27.0.0"])

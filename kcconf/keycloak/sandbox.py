@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kcconf.errors import KcconfError
+from kcconf.keycloak.versions import version_tuple
 
 DEFAULT_VERSION = "26.5.6"
 # Legacy token exchange (requested_subject) needs FGAP v1; the unversioned name picks v2 on 26.2+.
@@ -97,10 +98,6 @@ def _maven_cause(done: subprocess.CompletedProcess[str]) -> str:
     return next((e for e in errors if e), f"mvn exited with code {done.returncode}")
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
-
-
 def java_home(version: str) -> Path | None:
     """The newest installed JDK this Keycloak version supports (Java 25 only from 26.6 on).
 
@@ -108,7 +105,7 @@ def java_home(version: str) -> Path | None:
     """
     if os.environ.get("KCCONF_JAVA_HOME"):
         return Path(os.environ["KCCONF_JAVA_HOME"])
-    supported = [25, 21, 17] if _version_tuple(version) >= (26, 6) else [21, 17]
+    supported = [25, 21, 17] if version_tuple(version) >= (26, 6) else [21, 17]
     found = _installed_jdks()
     for major in supported:
         if major in found:
@@ -199,7 +196,7 @@ def start(
     ]
     if features:
         cmd.append(f"--features={features}")
-    if _version_tuple(version) >= (25,):
+    if version_tuple(version) >= (25,):
         cmd.append(f"--http-management-port={management}")
     with log.open("wb") as out:
         proc = subprocess.Popen(

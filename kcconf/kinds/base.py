@@ -18,6 +18,7 @@ from kcconf.errors import KeyPath, Problem
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Endpoint, RoleMappings
 from kcconf.keycloak.rest import seg
+from kcconf.keycloak.versions import since_text, version_tuple
 from kcconf.model.changes import Change
 from kcconf.model.objects import Address, Obj, Secret, State, flatten, owned, unflatten_into
 from kcconf.spec.checker import SpecChecker
@@ -84,6 +85,8 @@ class Kind:
     optional: ClassVar[bool] = False
     label: ClassVar[str] = ""  # how messages name one, when not its name: "protocol mapper"
     relations: ClassVar[Mapping[str, Relation]] = {}
+    # Built-ins of later Keycloak versions than kcconf's oldest: name -> first version with it.
+    since: ClassVar[Mapping[str, tuple[int, ...]]] = {}
     ordered: ClassVar[frozenset[str]] = frozenset()  # list fields whose order matters
     fields: ClassVar[tuple[str, ...]] = ()  # the fields of its representation it manages
     # Map fields compared key by key (one `attributes.<key>` field each), with how a value is
@@ -168,7 +171,15 @@ class Kind:
     def too_new(self, name: str, server: str) -> str:
         """Why `name` is missing on a server of version `server`, when it is a built-in of
         later versions only ("" otherwise)."""
-        return ""
+        since = self.since.get(name)
+        if since is None or version_tuple(server) >= since:
+            return ""
+        first = since_text(since)
+        return f"{self.noun} {name} is built in from Keycloak {first}; this server runs {server}"
+
+    def builtins_on(self, realm: str, server: str) -> frozenset[str]:
+        """The built-ins a new realm of a server of version `server` has."""
+        return frozenset(n for n in self.builtins(realm) if not self.too_new(n, server))
 
     def exists(self, admin: RealmAdmin, name: str) -> bool:
         """Whether an object that was not read up front exists live (a role of a client the

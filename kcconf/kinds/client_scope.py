@@ -52,12 +52,17 @@ BUILTIN_CLIENT_SCOPES: frozenset[str] = frozenset(
         "AuthnContextClassRef",  # 26.7 (SAML); seen on 26.7.3
     }
 )
-# The built-ins that arrived with a later version than kcconf's oldest (docs/keycloak-facts.md).
-BUILTIN_SINCE = {"basic": (25,), "AuthnContextClassRef": (26, 7)}
-
-
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+# The built-ins that arrived with a later version than kcconf's oldest, as measured in new realms
+# (docs/keycloak-facts.md): basic absent on 24.0.5, present on 25.0.6; the next three absent on
+# 25.0.6, present on 26.4.7 (26 brought organizations); AuthnContextClassRef absent on 26.5.6,
+# present on 26.7.3 (26.7 brought SAML step-up).
+BUILTIN_SINCE = {
+    "basic": (25,),
+    "organization": (26,),
+    "saml_organization": (26,),
+    "service_account": (26,),
+    "AuthnContextClassRef": (26, 7),
+}
 
 
 class ClientScopeKind(base.Kind):
@@ -68,6 +73,7 @@ class ClientScopeKind(base.Kind):
     endpoint = ep.CLIENT_SCOPES
     not_put = ("protocolMappers",)  # a PUT with mappers would set them to what was read
     maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": text}
+    since = BUILTIN_SINCE
 
     relations: ClassVar[Mapping[str, base.Relation]] = MAPPINGS.relations
 
@@ -98,13 +104,6 @@ class ClientScopeKind(base.Kind):
 
     def builtins(self, realm: str) -> frozenset[str]:
         return BUILTIN_CLIENT_SCOPES
-
-    def too_new(self, name: str, server: str) -> str:
-        since = BUILTIN_SINCE.get(name)
-        if since is None or _version(server) >= since:
-            return ""
-        first = ".".join(map(str, since))
-        return f"client scope {name} is built in from Keycloak {first}; this server runs {server}"
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return base.declared_names(data, "clientScopes", "name")

@@ -46,6 +46,9 @@ BUILTIN_CLIENT_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
                 "view-identity-providers",
                 "view-realm",
                 "view-users",
+                "manage-organizations",  # these three: from 26.6 (BUILTIN_ROLES_SINCE)
+                "query-organizations",
+                "view-organizations",
             }
         ),
         "account": frozenset(
@@ -65,6 +68,11 @@ BUILTIN_CLIENT_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
         "admin-cli": frozenset(),
         "security-admin-console": frozenset(),
     }
+)
+# Measured absent on 26.5.6 and present on 26.7.3 and 26.7.5; 26.6 (not served by Maven) is the
+# release that brought fine-grained admin permissions for organizations. docs/keycloak-facts.md.
+BUILTIN_ROLES_SINCE: Mapping[str, tuple[int, ...]] = MappingProxyType(
+    {f"realm-management/{verb}-organizations": (26, 6) for verb in ("manage", "query", "view")}
 )
 
 
@@ -212,6 +220,7 @@ class ClientRoleKind(_RoleKind):
     prune_as = "clientRoles"
     container = "client"
     path_named = True
+    since = BUILTIN_ROLES_SINCE
 
     def _specs(self, data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
         for client in data.get("clients") or []:

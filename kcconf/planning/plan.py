@@ -59,8 +59,7 @@ def make_plan(
     admin: RealmAdmin, desired: State, reset_passwords: bool = False, progress: Progress = None
 ) -> Plan:
     live = read_live(admin, desired, progress)
-    if live.exists:
-        check_references(admin, desired, live)
+    check_references(admin, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
     counts = Counter(a.kind for a in live.objects)
     warnings = plan_warnings(admin, desired, live) if live.exists else []
@@ -96,21 +95,32 @@ def rename_hints(plan: Plan) -> list[str]:
 
 
 def check_references(admin: RealmAdmin, desired: State, live: State) -> None:
-    """Every scope and role a relation names must exist live or be created by this plan."""
+    """Every scope and role a relation names must exist live or be created by this plan. For a
+    realm still to be created, the built-ins it will get are known except by version: a built-in
+    newer than the server is refused here, before the realm is created."""
     known = set(live.objects) | set(desired.objects)
     missing = []
     for obj in desired.objects.values():
         for name, items in obj.relations.items():
             for item in sorted(items):
                 target = Address(relation(obj.address.kind, name).target, item)
-                if target not in known and not BY_NAME[target.kind].exists(admin, item):
-                    missing.append(f"{obj.address}: {_missing(admin, target)}")
+                if target in known:
+                    continue
+                why = _missing(admin, target, live.exists)
+                if why:
+                    missing.append(f"{obj.address}: {why}")
     if missing:
         raise KcconfError("; ".join(missing))
 
 
-def _missing(admin: RealmAdmin, target: Address) -> str:
-    """Why a reference resolves to nothing: a built-in this server is too old for, or none."""
+def _missing(admin: RealmAdmin, target: Address, realm_exists: bool) -> str:
+    """Why a reference resolves to nothing ("" when it does): a built-in this server is too
+    old for, or no object at all."""
+    kind = BY_NAME[target.kind]
+    if realm_exists and kind.exists(admin, target.name):
+        return ""
     server = str(admin.api.server_info()["systemInfo"]["version"])
-    why = BY_NAME[target.kind].too_new(target.name, server)
-    return why or f"{target} does not exist in Keycloak or the spec"
+    why = kind.too_new(target.name, server)
+    if why or not realm_exists:
+        return why
+    return f"{target} does not exist in Keycloak or the spec"
