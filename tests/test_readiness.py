@@ -14,8 +14,9 @@ from kcconf.checks.rules import RULES, Verdict, judge
 from kcconf.errors import KeycloakError
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import impersonate, password_grant
+from kcconf.keycloak.versions import version_tuple
 from tests.conftest import Target
-from tests.helpers import ROOT, Run
+from tests.helpers import ROOT, Run, for_server
 
 Kcconf = Callable[..., Run]
 PASSWORD = "canary-readiness-pw"
@@ -65,6 +66,10 @@ NO_SCOPE = (
     "the user holds realm-management/impersonation but the client's tokens cannot carry it: "
     "Full Scope Allowed is off and no scope mapping grants it"
 )
+LIGHTWEIGHT_READ = (
+    "the user holds realm-management/impersonation but the client's tokens do not carry it: "
+    "the client issues lightweight access tokens, which carry no roles"
+)
 ADMIN_TARGET_REFUSED = (
     "the target holds admin roles the user lacks: query-groups, query-users, view-users"
 )
@@ -75,6 +80,7 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         "our-public-client",
         "alice",
         {
+            "24.0.5": TOKEN_READS,
             "26.4.7": TOKEN_READS,
             "26.5.6": TOKEN_READS,
             "26.7.3": SCOPE_GRANTS,
@@ -86,6 +92,7 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         "our-public-client",
         "alice",
         {
+            "24.0.5": NOT_DEFAULT,
             "26.4.7": NOT_DEFAULT,
             "26.5.6": NOT_DEFAULT,
             "26.7.3": SCOPE_GRANTS,
@@ -97,6 +104,7 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         "our-public-client",
         "alice",
         {
+            "24.0.5": NOT_DEFAULT,
             "26.4.7": NOT_DEFAULT,
             "26.5.6": NOT_DEFAULT,
             "26.7.3": SCOPE_GRANTS,
@@ -107,7 +115,13 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         NO_MAPPING,
         "our-public-client",
         "alice",
-        {"26.4.7": NO_SCOPE, "26.5.6": NO_SCOPE, "26.7.3": NO_SCOPE, "26.7.5": NO_SCOPE},
+        {
+            "24.0.5": NO_SCOPE,
+            "26.4.7": NO_SCOPE,
+            "26.5.6": NO_SCOPE,
+            "26.7.3": NO_SCOPE,
+            "26.7.5": NO_SCOPE,
+        },
     ),
     "the user lacks the role": (
         NO_ROLE,
@@ -120,6 +134,7 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         "our-public-client",
         "alice",
         {
+            "24.0.5": TOKEN_READS,
             "26.4.7": TOKEN_READS,
             "26.5.6": TOKEN_READS,
             "26.7.3": SCOPE_GRANTS,
@@ -136,7 +151,7 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         LIGHTWEIGHT,
         "our-public-client",
         "alice",
-        {v: SCOPE_GRANTS for v in RULES},
+        {**{v: SCOPE_GRANTS for v in RULES}, "24.0.5": LIGHTWEIGHT_READ},
     ),
     "the target does not exist": (
         STORY,
@@ -147,9 +162,14 @@ CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
 }
 
 
-def apply_shape(kcconf: Kcconf, tmp_path: Path, realm: str, shape: str) -> None:
+def for_realm(shape: str, realm: str, version: str) -> str:
+    """A shape as a spec of the test's realm, for the server's version (no `basic` before 25)."""
+    return for_server(shape.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n"), version)
+
+
+def apply_shape(kcconf: Kcconf, tmp_path: Path, realm: str, shape: str, version: str) -> None:
     spec = tmp_path / "shape.yaml"
-    spec.write_text(shape.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n"))
+    spec.write_text(for_realm(shape, realm, version))
     applied = kcconf("apply", "--auto-approve", "-q", str(spec))
     assert applied.code == 0, applied.err
 
@@ -178,7 +198,7 @@ def test_each_reason_is_predicted_then_confirmed_by_a_real_exchange(
     shape, client, target_user, reasons = CASES[name]
     if keycloak.version not in reasons:
         pytest.fail(f"no measured rule for Keycloak {keycloak.version}: measure it and add it")
-    apply_shape(kcconf, tmp_path, realm, shape)
+    apply_shape(kcconf, tmp_path, realm, shape, keycloak.version)
     token_client = "other-client" if client == "other-client" else "our-public-client"
     case = Case("moderator", "our-public-client", target_user, token_client)
     verdict, status, body = predict_then_exchange(keycloak, realm, case)
@@ -189,7 +209,7 @@ def test_each_reason_is_predicted_then_confirmed_by_a_real_exchange(
 def test_a_target_with_admin_roles_is_noted_for_the_versions_that_refuse_it(
     kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, passwords: None
 ) -> None:
-    apply_shape(kcconf, tmp_path, realm, ADMIN_TARGET)
+    apply_shape(kcconf, tmp_path, realm, ADMIN_TARGET, keycloak.version)
     case = Case("moderator", "our-public-client", "alice", "our-public-client")
     verdict, status, _ = predict_then_exchange(keycloak, realm, case)
     if RULES[keycloak.version].admin_target_check:  # CVE-2026-17526 fixed: refused
@@ -206,7 +226,7 @@ def story_on(
     for key, value in server.env().items():
         monkeypatch.setenv(key, value)
     try:
-        apply_shape(kcconf, tmp_path, realm, STORY)
+        apply_shape(kcconf, tmp_path, realm, STORY, server.version)
         case = Case("moderator", "our-public-client", "alice", "our-public-client")
         return predict_then_exchange(server, realm, case)
     finally:
@@ -226,8 +246,11 @@ def test_without_the_token_exchange_feature(
     verdict, status, body = story_on(server, kcconf, tmp_path, realm, monkeypatch)
     assert verdict.reason.startswith("the token-exchange feature is off on the server")
     assert (status, verdict.status) == (400, 400), body
+    # Measured: 24.0.5 has no standard token exchange; from 26.2 it refuses requested_subject.
     assert body["error_description"] == (
-        "Parameter 'requested_subject' is not supported for standard token exchange"
+        "Unsupported grant_type"
+        if version_tuple(server.version) < (26, 2)
+        else "Parameter 'requested_subject' is not supported for standard token exchange"
     )
 
 
@@ -251,23 +274,20 @@ def test_an_unmeasured_version_is_not_guessed() -> None:
     verdict = judge(facts)
     assert (verdict.allowed, verdict.status) == (None, None)
     assert verdict.reason == (
-        "kcconf has no measured rule for Keycloak 99.0.0 (it has for 26.4.7, 26.5.6, 26.7.3, "
-        "26.7.5); "
-        "not predicting"
+        "kcconf has no measured rule for Keycloak 99.0.0 (it has for 24.0.5, 26.4.7, 26.5.6, "
+        "26.7.3, 26.7.5); not predicting"
     )
 
 
 def test_plan_warns_before_applying_a_shape_that_would_refuse_the_impersonation(
     kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, passwords: None
 ) -> None:
-    apply_shape(kcconf, tmp_path, realm, STORY)
+    apply_shape(kcconf, tmp_path, realm, STORY, keycloak.version)
     expects = (
         "impersonation:\n  - user: moderator\n    client: our-public-client\n    target: alice\n"
     )
     spec = tmp_path / "next.yaml"
-    spec.write_text(
-        NO_MAPPING.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n") + expects
-    )
+    spec.write_text(for_realm(NO_MAPPING, realm, keycloak.version) + expects)
     planned = kcconf("plan", str(spec))
     assert planned.code == 2
     assert (
@@ -275,5 +295,5 @@ def test_plan_warns_before_applying_a_shape_that_would_refuse_the_impersonation(
         f"would be denied (spec expects allowed): {NO_SCOPE} [rule for Keycloak {keycloak.version}]"
     ) in planned.err.splitlines()
     fine = tmp_path / "fine.yaml"
-    fine.write_text(STORY.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n") + expects)
+    fine.write_text(for_realm(STORY, realm, keycloak.version) + expects)
     assert "warning:" not in kcconf("plan", str(fine)).err

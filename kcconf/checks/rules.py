@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kcconf.keycloak.versions import version_tuple
+
 IMPERSONATION = "realm-management/impersonation"
 # CVE-2026-17526: these versions also refuse a target holding admin roles the impersonator
 # lacks. Of the versions in RULES, 26.7.5 carries the fix (measured); for the others it is a note.
+# Standard token exchange (RFC 8693, no requested_subject) is built in from 26.2.
+STANDARD_EXCHANGE_SINCE = (26, 2)
 ADMIN_TARGET_FIX = ("26.4.16", "26.6.7", "26.7.4", "26.8.0")
 
 
@@ -23,9 +27,13 @@ ADMIN_TARGET_FIX = ("26.4.16", "26.6.7", "26.7.4", "26.8.0")
 class Rule:
     roles_from_token: bool  # the role must be in the token's claims (else: the client's scope)
     admin_target_check: bool  # targets with admin roles the impersonator lacks are refused
+    # A lightweight access token's roles are recomputed on the server (26.x); on 24.0.5 the
+    # role-less lightweight token is read as it is, so the exchange is refused.
+    lightweight_recomputed: bool = True
 
 
 RULES = {
+    "24.0.5": Rule(roles_from_token=True, admin_target_check=False, lightweight_recomputed=False),
     "26.4.7": Rule(roles_from_token=True, admin_target_check=False),
     "26.5.6": Rule(roles_from_token=True, admin_target_check=False),
     "26.7.3": Rule(roles_from_token=False, admin_target_check=False),
@@ -67,8 +75,8 @@ def judge(f: Facts) -> Verdict:
     if not f.token_exchange:
         return Verdict(
             False,
-            "the token-exchange feature is off on the server (Keycloak answers "
-            "400: requested_subject is not supported by standard token exchange); "
+            f"the token-exchange feature is off on the server (Keycloak answers 400: "
+            f"{_no_exchange(f.version)}); "
             "start it with --features=token-exchange,admin-fine-grained-authz:v1",
             status=400,
         )
@@ -89,8 +97,16 @@ def judge(f: Facts) -> Verdict:
     )
 
 
+def _no_exchange(version: str) -> str:
+    """What a server without legacy token exchange answers: from 26.2 standard token exchange
+    is there and refuses requested_subject; 24.0.5 knows no token exchange grant at all."""
+    if version_tuple(version) >= STANDARD_EXCHANGE_SINCE:
+        return "requested_subject is not supported by standard token exchange"
+    return "unsupported grant_type, this version has no standard token exchange"
+
+
 def _from_token(f: Facts, rule: Rule) -> bool:
-    return rule.roles_from_token and not f.lightweight
+    return rule.roles_from_token and not (f.lightweight and rule.lightweight_recomputed)
 
 
 def _denial(f: Facts, rule: Rule) -> str:
@@ -112,9 +128,11 @@ def _denial(f: Facts, rule: Rule) -> str:
             f"the user holds {IMPERSONATION} but the client's tokens cannot carry it: Full "
             "Scope Allowed is off and no scope mapping grants it"
         )
-    if _from_token(f, rule) and not f.token_has_role:
+    if _from_token(f, rule) and (f.lightweight or not f.token_has_role):
         why = (
-            "`roles` is not a default scope of the client"
+            "the client issues lightweight access tokens, which carry no roles"
+            if f.lightweight
+            else "`roles` is not a default scope of the client"
             if not f.roles_default
             else "the client's token does not carry it"
         )
