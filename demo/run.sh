@@ -21,23 +21,33 @@ if [ -z "${KCCONF_URL:-}" ]; then
 fi
 echo "Keycloak: $KCCONF_URL"
 
-step "kcconf apply demo/minimal-token-before.yaml   (roles optional, full scope on)"
+# Keycloak 24 has no `basic` client scope (built in from 25): use the examples' variants.
+SERVER=$("$BIN/kcconf" version | sed -n 's/^Keycloak \([0-9][0-9.]*\) at .*/\1/p')
+BEFORE=demo/minimal-token-before.yaml
+FIXED=realms/minimal-token-impersonation.yaml
+if [ "${SERVER%%.*}" -lt 25 ] 2>/dev/null; then
+  BEFORE=demo/keycloak-24/minimal-token-before.yaml
+  FIXED=realms/keycloak-24/minimal-token-impersonation.yaml
+fi
+echo "Keycloak version: ${SERVER:-unknown}"
+
+step "kcconf apply $BEFORE   (roles optional, full scope on)"
 # --reset-passwords: a realm left by an earlier run (or on your Keycloak) gets these passwords.
-"$BIN/kcconf" apply --auto-approve --reset-passwords demo/minimal-token-before.yaml
+"$BIN/kcconf" apply --auto-approve --reset-passwords "$BEFORE"
 
 step "The moderator impersonates alice by token exchange (requested_subject=alice)"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
 
-step "kcconf plan realms/minimal-token-impersonation.yaml   (exit 2: changes pending)"
+step "kcconf plan $FIXED   (exit 2: changes pending)"
 set +e
-"$BIN/kcconf" plan realms/minimal-token-impersonation.yaml
+"$BIN/kcconf" plan "$FIXED"
 code=$?
 set -e
 echo "(plan exited $code)"
 [ "$code" -eq 2 ] || [ "$code" -eq 0 ] || exit "$code"
 
-step "kcconf apply realms/minimal-token-impersonation.yaml"
-"$BIN/kcconf" apply --auto-approve realms/minimal-token-impersonation.yaml
+step "kcconf apply $FIXED"
+"$BIN/kcconf" apply --auto-approve "$FIXED"
 
 step "kcconf token: the moderator's access token, as Keycloak would issue it"
 "$BIN/kcconf" token --realm "$REALM" --client our-public-client --user moderator | head -4
@@ -46,7 +56,7 @@ step "The same exchange, now with the minimal token"
 "$BIN/python" demo/exchange.py "$KCCONF_URL" "$REALM"
 
 step "kcconf plan again: nothing to do (exit 0)"
-"$BIN/kcconf" plan realms/minimal-token-impersonation.yaml
+"$BIN/kcconf" plan "$FIXED"
 
 step "kcconf check: the spec's token and impersonation promises, against the live realm"
-"$BIN/kcconf" check realms/minimal-token-impersonation.yaml
+"$BIN/kcconf" check "$FIXED"

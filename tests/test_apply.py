@@ -18,7 +18,7 @@ FULL = """\
   displayName: Everything at once
   accessTokenLifespan: 600
   attributes: {kcconfNote: hello}
-  defaultDefaultClientScopes: [basic, roles, profile, audit]
+  defaultDefaultClientScopes: [roles, profile, audit]
   defaultOptionalClientScopes: [email]
 clientScopes:
   - name: audit
@@ -38,7 +38,7 @@ clients:
     redirectUris: [https://b.example.com/*, https://a.example.com/*]
     webOrigins: [https://a.example.com]
     attributes: {pkce.code.challenge.method: S256}
-    defaultClientScopes: [basic, audit]
+    defaultClientScopes: [audit]
     optionalClientScopes: [email]
     scopeMappings:
       realmRoles: [auditor]
@@ -91,13 +91,13 @@ def test_every_kind_is_created_as_written(
     assert rep["attributes"]["kcconfNote"] == "hello"
     assert rep["attributes"]["cibaInterval"] == "5"  # untouched by the realm update
     defaults = {s["name"] for s in api.get(index.path("default-default-client-scopes"))}
-    assert defaults == {"basic", "roles", "profile", "audit"}
+    assert defaults == {"roles", "profile", "audit"}
     backend = index.clients()["backend"]
     assert api.get(index.path("clients", backend["id"], "client-secret"))["value"] == (
         "canary-backend-secret-1"
     )
     assert sorted(backend["redirectUris"]) == ["https://a.example.com/*", "https://b.example.com/*"]
-    assert sorted(backend["defaultClientScopes"]) == ["audit", "basic"]
+    assert backend["defaultClientScopes"] == ["audit"]
     composites = api.get(index.path("roles", "auditor", "composites"))
     assert {r["name"] for r in composites} == {"offline_access", "reader", "view-events"}
     token = password_grant(index.api.url, realm, "admin-cli", "bob", "canary-bob-password-1")
@@ -114,7 +114,7 @@ def test_a_second_apply_changes_fields_and_relations_in_place(
     backend_id = index.clients()["backend"]["id"]
     changed = (
         FULL.replace("accessTokenLifespan: 600", "accessTokenLifespan: 900")
-        .replace("defaultClientScopes: [basic, audit]", "defaultClientScopes: [basic, email]")
+        .replace("defaultClientScopes: [audit]", "defaultClientScopes: [email]")
         .replace(
             "optionalClientScopes: [email]\n    scope", "optionalClientScopes: [audit]\n    scope"
         )

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.versions import version_tuple
 from kcconf.kinds import relation
 from kcconf.kinds.group import GroupKind, planned_paths
 from kcconf.model.changes import Action, Change
 from kcconf.model.objects import MARKER, Address, Obj, State
+from tests.conftest import Target
 from tests.helpers import Run, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
@@ -109,17 +111,17 @@ def test_nested_groups_are_created_as_written(
 
 
 def test_a_second_apply_changes_groups_in_place_and_merges_attributes(
-    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
+    kcconf: Kcconf, keycloak: Target, realm: str, index: RealmAdmin, tmp_path: Path
 ) -> None:
     spec = write(tmp_path, realm, BASE + TREE)
     apply(kcconf, spec)
     staff = index.groups()["/staff"]
     # Made by hand: an attribute and a description kcconf does not manage, and a role mapping.
+    # Groups have a description from Keycloak 26 on (24.0.5 answers 400 to one).
+    described = version_tuple(keycloak.version) >= (26,)
+    by_hand = {"description": "by hand"} if described else {}
     attributes = {**staff["attributes"], "badge": ["7"]}
-    index.api.put(
-        index.path("groups", staff["id"]),
-        {**staff, "attributes": attributes, "description": "by hand"},
-    )
+    index.api.put(index.path("groups", staff["id"]), {**staff, "attributes": attributes, **by_hand})
     guests = index.group_id("/guests")
     index.api.post(index.path("groups", guests, "role-mappings", "realm"), [index.role("auditor")])
     changed = TREE.replace("site: [utrecht, amsterdam]", "site: utrecht").replace(
@@ -141,7 +143,7 @@ def test_a_second_apply_changes_groups_in_place_and_merges_attributes(
     index.forget()
     after = index.groups()["/staff"]
     assert after["id"] == staff["id"]
-    assert after["description"] == "by hand"  # a group PUT clears a description it is not sent
+    assert after.get("description") == by_hand.get("description")  # a PUT clears one not sent
     assert after["attributes"] == {
         "site": ["utrecht"],
         "kind": ["team"],

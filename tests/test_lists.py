@@ -14,9 +14,9 @@ Kcconf = Callable[..., Run]
 
 # Each list kcconf manages, with the one item the spec writes: (YAML key path, value).
 LISTS = {
-    "realm.defaultDefaultClientScopes": "[basic]",
+    "realm.defaultDefaultClientScopes": "[roles]",
     "realm.defaultOptionalClientScopes": "[email]",
-    "client.defaultClientScopes": "[basic]",
+    "client.defaultClientScopes": "[roles]",
     "client.optionalClientScopes": "[email]",
     "client.scopeMappings.realmRoles": "[auditor]",
     "client.scopeMappings.clientRoles": "{app: [reader]}",

@@ -29,7 +29,7 @@ def scope_spec(realm: str, mappings: str) -> str:
         ROLES
         + f"clientScopes:\n  - name: api-access\n    protocol: openid-connect\n{mappings}"
         + "clients:\n  - clientId: app\n    fullScopeAllowed: false\n"
-        + "    defaultClientScopes: [basic, roles, api-access]\n",
+        + "    defaultClientScopes: [roles, api-access]\n",
     )
 
 

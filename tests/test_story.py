@@ -15,7 +15,7 @@ import pytest
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import decode, impersonate, password_grant
 from tests.conftest import Target
-from tests.helpers import ROOT, Run, requests_of
+from tests.helpers import Run, example, requests_of
 
 CLIENT = "our-public-client"
 PASSWORDS = {"MODERATOR_PASSWORD": "canary-moderator-pw-1", "ALICE_PASSWORD": "canary-alice-pw-1"}
@@ -74,8 +74,13 @@ def test_minimal_token_impersonation_story(
         )
     for key, value in PASSWORDS.items():
         monkeypatch.setenv(key, value)
-    before = _copy_for_realm(ROOT / "demo" / "minimal-token-before.yaml", realm, tmp_path)
-    fixed = _copy_for_realm(ROOT / "realms" / "minimal-token-impersonation.yaml", realm, tmp_path)
+    # The examples as demo/run.sh picks them for this server (keycloak-24/ variants before 25).
+    before = _copy_for_realm(
+        example("demo/minimal-token-before.yaml", keycloak.version), realm, tmp_path
+    )
+    fixed = _copy_for_realm(
+        example("realms/minimal-token-impersonation.yaml", keycloak.version), realm, tmp_path
+    )
 
     # a. the broken shape: a roles-free token, and (where measured so) a refused exchange
     assert kcconf("apply", "--auto-approve", str(before)).code == 0

@@ -10,18 +10,20 @@ import pytest
 from kcconf.checks.rules import RULES
 from kcconf.keycloak.oidc import password_grant
 from tests.conftest import Target
-from tests.helpers import ROOT, Run
+from tests.helpers import Run, example
 
 Kcconf = Callable[..., Run]
 PASSWORDS = {"MODERATOR_PASSWORD": "canary-tokens-mod", "ALICE_PASSWORD": "canary-tokens-alice"}
 
 
 @pytest.fixture
-def story(kcconf: Kcconf, realm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def story(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """The example realm, applied under the test's own realm name (its checks pass)."""
     for key, value in PASSWORDS.items():
         monkeypatch.setenv(key, value)
-    text = (ROOT / "realms" / "minimal-token-impersonation.yaml").read_text()
+    text = example("realms/minimal-token-impersonation.yaml", keycloak.version).read_text()
     spec = tmp_path / "story.yaml"
     spec.write_text(text.replace("\n  name: minimal-token\n", f"\n  name: {realm}\n"))
     applied = kcconf("apply", "--auto-approve", str(spec))
