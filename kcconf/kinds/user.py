@@ -92,8 +92,13 @@ class UserKind(base.Kind):
         )
         # Kept only where the user profile allows unmanaged attributes (Keycloak 24+).
         body = marked(body, as_list=True)
-        user_id = ep.USERS.create(admin, body) or admin.user_id(change.address.name)
-        _set_password(admin, user_id, change.target.initial.get(PASSWORD))
+        # The initial password goes in the create itself: Keycloak then refuses the whole user
+        # when its password policy refuses the password, so no user is left without one
+        # (docs/keycloak-facts.md 7.9).
+        password = _credential(change.target.initial.get(PASSWORD))
+        if password is not None:
+            body["credentials"] = [password]
+        ep.USERS.create(admin, body)
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         user_id = str(change.live_raw["id"])
@@ -142,9 +147,15 @@ def _protected(admin: RealmAdmin, rep: Mapping[str, Any]) -> bool:
     return admin.realm == admin.api.auth_realm and rep["username"] == admin.api.login_user
 
 
+def _credential(password: Any) -> dict[str, Any] | None:
+    if not isinstance(password, Secret):
+        return None
+    return {"type": "password", "value": password.reveal(), "temporary": False}
+
+
 def _set_password(admin: RealmAdmin, user_id: str, password: Any) -> None:
-    if isinstance(password, Secret):
-        credential = {"type": "password", "value": password.reveal(), "temporary": False}
+    credential = _credential(password)
+    if credential is not None:
         ep.reset_password(admin, user_id, credential)
 
 
