@@ -22,7 +22,8 @@ class Plan:
     """The changes that make one realm match its spec, deletions first.
 
     `unmanaged` counts live objects per kind that no spec declares and the plan leaves alone;
-    `live_counts` counts every live object per kind (the base of the deletion thresholds).
+    `live_counts` counts the live objects per kind that may be deleted at all, built-ins left
+    out (the base of the deletion thresholds).
     """
 
     realm: str
@@ -61,7 +62,8 @@ def make_plan(
     live = read_live(admin, desired, progress)
     check_references(admin, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
-    counts = Counter(a.kind for a in live.objects)
+    # The base of the deletion limits: what a prune could delete, not Keycloak's built-ins.
+    counts = Counter(a.kind for a, obj in live.objects.items() if not obj.protected)
     warnings = plan_warnings(admin, desired, live) if live.exists else []
     return Plan(
         desired.realm,
