@@ -104,6 +104,20 @@ class Kind:
                 out[name] = {k: normalise(v) for k, v in out[name].items()}
         return flatten(out, frozenset(self.maps))
 
+    def live_fields(self, rep: Mapping[str, Any]) -> dict[str, Any]:
+        """The managed fields of a live representation, as `read` computes them."""
+        return self.fields_of(rep)
+
+    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
+        """The object read again right before an update writes it back, so the write starts
+        from what Keycloak has now, not from what the plan read (None: this kind's update
+        sends no read representation back, it writes parts or reads for itself)."""
+        if self.endpoint is None:
+            return None
+        segment = seg(str(change.live_raw[self.endpoint.by]))
+        rep: Mapping[str, Any] = admin.api.get(admin.path(self.endpoint.item(segment)))
+        return rep
+
     def live(
         self,
         address: Address,
@@ -113,7 +127,7 @@ class Kind:
     ) -> Obj:
         """A live object: its managed fields, whether kcconf made it (its marker), and the raw
         representation its updates start from."""
-        fields = self.fields_of(rep)
+        fields = self.live_fields(rep)
         return Obj(address, fields, relations or {}, raw=rep, owned=owned(rep), protected=protected)
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:

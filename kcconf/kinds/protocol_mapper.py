@@ -14,7 +14,7 @@ Keycloak keeps a mapper's config as strings, so YAML scalars are compared as str
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
@@ -88,6 +88,14 @@ class ProtocolMapperKind(base.Kind):
         body = unflatten_into({"name": change.address.name}, change.target.fields)
         body.setdefault("protocol", "openid-connect")
         PARENTS[parent.kind][2].create(admin, body, _parent_id(admin, parent))
+
+    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
+        parent = change.address.parent
+        assert parent is not None
+        endpoint = PARENTS[parent.kind][2]
+        item = endpoint.item(str(change.live_raw["id"]), _parent_id(admin, parent))
+        rep: Mapping[str, Any] = admin.api.get(admin.path(item))
+        return rep
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         parent = change.address.parent

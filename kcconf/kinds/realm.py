@@ -133,14 +133,20 @@ class RealmKind(base.Kind):
                 return  # the realm does not exist yet
             raise
         want = desired.objects.get(Address(self.name, admin.realm))
-        maps = frozenset(k for k, v in rep.items() if isinstance(v, Mapping))
-        fields = flatten(rep, maps) | {POLICY: password_policy.parse(rep.get(POLICY) or "")}
+        fields = self.live_fields(rep)
         relations = _read_defaults(admin, want) if want is not None else {}
         for key, (_, placement) in SCOPE_LISTS.items():
             if want is not None and key in want.relations:
                 relations[key] = frozenset(placement.names(admin))
         address = Address(self.name, admin.realm)
         yield Obj(address, fields, relations, raw=rep, protected=True)
+
+    def live_fields(self, rep: Mapping[str, Any]) -> dict[str, Any]:
+        maps = frozenset(k for k, v in rep.items() if isinstance(v, Mapping))
+        return flatten(rep, maps) | {POLICY: password_policy.parse(rep.get(POLICY) or "")}
+
+    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
+        return ep.Realm.read(admin)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         ep.Realm.create(admin, _body({"realm": admin.realm}, change.target.fields))

@@ -171,6 +171,12 @@ class _RoleKind(base.Kind):
         endpoint, parents = _endpoint(admin, client_id)
         endpoint.create(admin, body, *parents)
 
+    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
+        client_id, name = _split(change.live_address)
+        endpoint, parents = _endpoint(admin, client_id)
+        rep: Mapping[str, Any] = admin.api.get(admin.path(endpoint.item(seg(name), *parents)))
+        return rep
+
     def update(self, admin: RealmAdmin, change: Change) -> None:
         # The live address: a rename's PUT goes to the old name, carrying the new one.
         body = unflatten_into(dict(change.live_raw), {f.name: f.new for f in change.fields})

@@ -72,6 +72,12 @@ class UserProfileKind(base.Kind):
         profile = ep.user_profile(admin)
         yield Obj(address, _fields(profile), raw=profile, protected=True)
 
+    def live_fields(self, rep: Mapping[str, Any]) -> dict[str, Any]:
+        return _fields(rep)
+
+    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
+        return ep.user_profile(admin)
+
     def update(self, admin: RealmAdmin, change: Change) -> None:
         body = copy.deepcopy(dict(change.live_raw))
         for field in change.fields:
