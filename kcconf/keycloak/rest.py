@@ -77,6 +77,11 @@ class Api:
         location = resp.headers.get("Location")
         return location.rstrip("/").rsplit("/", 1)[-1] if location else None
 
+    def post_json(self, path: str, body: Any = None) -> Any:
+        """POST and return Keycloak's JSON answer (the partial export answers this way)."""
+        resp = self._call("POST", path, body, {})
+        return resp.json() if resp.content else None
+
     def put(self, path: str, body: Any = None) -> None:
         self._call("PUT", path, body, {})
 

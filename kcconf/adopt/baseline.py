@@ -1,0 +1,135 @@
+"""What Keycloak creates by itself: a new realm of a version, and a new client of each protocol.
+
+An adopted spec writes only what differs from these. The exact answer comes from the server:
+`measure` creates a scratch realm with one bare client per protocol, reads it the way export
+reads a realm (a partial export), and deletes it. `stored` is the same measurement kept in
+`baselines/<version>.json` for offline `convert` (regenerate with `python -m
+kcconf.adopt.baseline URL VERSION`). Names that hold the realm's name (`default-roles-<realm>`,
+the account console's URLs) are written with a placeholder and renamed for the realm at hand.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from kcconf.errors import KcconfError
+from kcconf.keycloak.rest import Api, Credentials
+from kcconf.keycloak.sandbox import DEFAULT_VERSION
+
+Rep = dict[str, Any]
+PLACEHOLDER = "kcconf-baseline"
+# One bare client per protocol: what a client gets that a spec does not write.
+PROBES = {"openid-connect": "kcconf-probe-oidc", "saml": "kcconf-probe-saml"}
+# Server-made identifiers: never configuration, and different in every realm.
+VOLATILE = frozenset({"id", "containerId", "parentId", "createdTimestamp"})
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A new realm's partial export (without the probes) and a new client per protocol."""
+
+    version: str
+    realm: Rep
+    clients: dict[str, Rep]
+
+    def for_realm(self, name: str) -> Baseline:
+        """The same baseline with the placeholder renamed to the realm `name`."""
+        return Baseline(self.version, _renamed(self.realm, name), _renamed(self.clients, name))
+
+
+def _renamed(value: Any, name: str) -> Any:
+    if isinstance(value, str):
+        # Keycloak lowercases the realm name in its default role only (RealmManager).
+        default = f"default-roles-{PLACEHOLDER}"
+        return value.replace(default, f"default-roles-{name.lower()}").replace(PLACEHOLDER, name)
+    if isinstance(value, list):
+        return [_renamed(v, name) for v in value]
+    if isinstance(value, dict):
+        return {_renamed(k, name): _renamed(v, name) for k, v in value.items()}
+    return value
+
+
+def _stripped(value: Any) -> Any:
+    """Without server-made ids, so two measurements of a version are equal."""
+    if isinstance(value, list):
+        return [_stripped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _stripped(v) for k, v in value.items() if k not in VOLATILE}
+    return value
+
+
+def partial_export(api: Api, realm: str) -> Rep:
+    """The realm as Keycloak exports it (clients, groups and roles included; no users, and
+    client secrets masked): the same shape as a realm-export file."""
+    path = f"{realm}/partial-export?exportClients=true&exportGroupsAndRoles=true"
+    rep: Rep = api.post_json(path)
+    return rep
+
+
+def measure(api: Api) -> Baseline:
+    """A scratch realm's contents, read from the server and deleted again."""
+    scratch = f"{PLACEHOLDER}-{uuid.uuid4().hex[:8]}"
+    api.post("", {"realm": scratch, "enabled": True})
+    try:
+        for protocol, client_id in PROBES.items():
+            api.post(f"{scratch}/clients", {"clientId": client_id, "protocol": protocol})
+        rep = partial_export(api, scratch)
+    finally:
+        api.delete(scratch)
+    version = str(api.server_info()["systemInfo"]["version"])
+    return split(version, rep, scratch)
+
+
+def split(version: str, rep: Rep, scratch: str) -> Baseline:
+    """A measured export as a baseline: probes apart, the scratch name as the placeholder."""
+    rep = _scratch_renamed(_stripped(rep), scratch)
+    probes = {c["clientId"]: c for c in rep["clients"] if c["clientId"] in PROBES.values()}
+    rep["clients"] = [c for c in rep["clients"] if c["clientId"] not in probes]
+    roles = rep["roles"]
+    roles["client"] = {k: v for k, v in roles["client"].items() if k not in probes}
+    clients = {protocol: probes[client_id] for protocol, client_id in PROBES.items()}
+    return Baseline(version, rep, clients)
+
+
+def _scratch_renamed(value: Any, scratch: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(scratch, PLACEHOLDER)
+    if isinstance(value, list):
+        return [_scratch_renamed(v, scratch) for v in value]
+    if isinstance(value, dict):
+        return {
+            _scratch_renamed(k, scratch): _scratch_renamed(v, scratch) for k, v in value.items()
+        }
+    return value
+
+
+def available() -> list[str]:
+    files = resources.files("kcconf.adopt").joinpath("baselines").iterdir()
+    return sorted(f.name.removesuffix(".json") for f in files if f.name.endswith(".json"))
+
+
+def stored(version: str = DEFAULT_VERSION) -> Baseline:
+    """The measured baseline of `version`, kept with kcconf."""
+    if version not in available():
+        raise KcconfError(
+            f"no baseline of Keycloak {version}: kcconf has {', '.join(available())} "
+            "(export from a live server of that version instead)"
+        )
+    text = resources.files("kcconf.adopt").joinpath("baselines", f"{version}.json").read_text()
+    data = json.loads(text)
+    return Baseline(version, data["realm"], data["clients"])
+
+
+def dump(baseline: Baseline) -> str:
+    body = {"realm": baseline.realm, "clients": baseline.clients}
+    return json.dumps(body, indent=1, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m kcconf.adopt.baseline URL VERSION > baselines/VERSION.json
+    api = Api(Credentials(sys.argv[1], username="admin", password="admin"))
+    sys.stdout.write(dump(measure(api)))
