@@ -1,0 +1,195 @@
+"""Keycloak's realm representation (an export file, or a live realm read the same way) to a
+spec holding only what differs from what Keycloak creates by itself.
+
+Export and convert both come here, so the same realm gives the same spec either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcconf.adopt import trim, unexpressed
+from kcconf.adopt.baseline import Baseline
+from kcconf.adopt.items import Item, Items, Rep
+from kcconf.adopt.report import Report
+from kcconf.adopt.settings import realm_block
+from kcconf.adopt.upgrade import OIDC, upgrade
+
+KEEP_CLIENT = frozenset({"clientId"})
+CLIENT_CHILDREN = frozenset({"protocolMappers", "roles"})
+SCOPE_LISTS = ("defaultClientScopes", "optionalClientScopes")
+
+
+@dataclass
+class Converted:
+    spec: dict[str, Any]
+    report: Report
+    counts: dict[str, int] = field(default_factory=dict)  # objects read, by spec key
+
+
+def convert(
+    source: Rep, baseline: Baseline, realm: str | None = None, users: bool = True
+) -> Converted:
+    report = Report()
+    rep = upgrade(source, report, realm)
+    base = baseline.for_realm(str(rep["realm"]))
+    items, base_items = Items(rep, report), Items(base.realm, Report())
+    spec: dict[str, Any] = {"realm": realm_block(rep, base.realm, items, report)}
+    spec["clientScopes"] = _scopes(rep, base.realm, items, base_items)
+    spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
+    spec["clients"] = _clients(rep, base, items, base_items, report)
+    spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
+    people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
+    spec["users"] = _users(items, people) if users else []
+    spec["requiredActions"] = _required_actions(rep, base.realm, report)
+    if "userProfile" in rep:
+        spec["userProfile"] = rep["userProfile"]
+    unexpressed.structural(rep, base.realm, report)
+    unexpressed.role_attributes(items.rep.get("roles", {}).get("realm") or [], "roles", report)
+    counts = {
+        "clients": len(rep.get("clients") or []),
+        "clientScopes": len(rep.get("clientScopes") or []),
+        "roles": len(items.realm_roles())
+        + sum(len(v) for v in ((rep.get("roles") or {}).get("client") or {}).values()),
+        "groups": _count_groups(rep.get("groups") or []),
+        "users": len(people) if users else 0,
+    }
+    return Converted({k: v for k, v in spec.items() if v}, report, counts)
+
+
+def _count_groups(groups: list[Rep]) -> int:
+    return sum(1 + _count_groups(g.get("subGroups") or []) for g in groups)
+
+
+def _scopes(rep: Rep, base: Rep, items: Items, base_items: Items) -> list[Item]:
+    known = {str(s["name"]): base_items.scope(s) for s in base.get("clientScopes") or []}
+    out = []
+    for scope in sorted(rep.get("clientScopes") or [], key=lambda s: str(s["name"])):
+        item: Item | None = items.scope(scope)
+        own = known.get(str(scope["name"]))
+        if own is not None and item is not None:
+            item = _builtin(item, own, frozenset({"name"}))
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def _builtin(item: Item, own: Item, keep: frozenset[str]) -> Item | None:
+    """A built-in object as far as it differs from a new realm's; None when it does not."""
+    out = trim.fields(item, own, keep, CLIENT_CHILDREN)
+    if "protocolMappers" in out:
+        out["protocolMappers"] = trim.mappers(
+            out["protocolMappers"], own.get("protocolMappers") or []
+        )
+    if "roles" in out:
+        out["roles"] = trim.roles(out["roles"], own.get("roles") or [])
+    out = {k: v for k, v in out.items() if v or k in keep or k in trim.RELATIONS}
+    return out if set(out) - keep else None
+
+
+def _realm_roles(items: Items, base_items: Items, realm: str) -> list[Item]:
+    default = f"default-roles-{realm.lower()}"  # written as realm.defaultRoles
+    roles = [r for r in items.realm_roles() if r["name"] != default]
+    known = [r for r in base_items.realm_roles() if r["name"] != default]
+    return trim.roles(roles, known)
+
+
+def _clients(
+    rep: Rep, base: Baseline, items: Items, base_items: Items, report: Report
+) -> list[Item]:
+    known = {str(c["clientId"]): c for c in base.realm.get("clients") or []}
+    realm_scopes = _realm_scopes(rep)
+    out = []
+    for client in sorted(rep.get("clients") or [], key=lambda c: str(c["clientId"])):
+        item = items.client(client)
+        own = known.get(str(client["clientId"]))
+        if own is not None:
+            unexpressed.client_fields(client, own, report)
+            trimmed = _builtin(item, base_items.client(own), KEEP_CLIENT)
+        else:
+            protocol = str(client.get("protocol") or OIDC)
+            probe = base.clients.get(protocol, base.clients[OIDC])
+            unexpressed.client_fields(client, probe, report)
+            trimmed = _new_client(item, base_items.client(probe), realm_scopes, protocol)
+            if items.confidential(client):
+                trimmed["secret"] = report.secret(
+                    f"secret of client {client['clientId']}", "client", client["clientId"], "secret"
+                )
+        if trimmed is not None:
+            out.append(trimmed)
+    return out
+
+
+def _new_client(
+    item: Item, probe: Item, realm_scopes: dict[str, dict[str, list[str]]], protocol: str
+) -> Item:
+    """A client kcconf will create: its fields less a new client's, its scope lists only where
+    they differ from the realm's defaults (which Keycloak gives a new client)."""
+    fields = {k: v for k, v in item.items() if k not in SCOPE_LISTS and k not in trim.RELATIONS}
+    fields = {k: v for k, v in fields.items() if k not in CLIENT_CHILDREN}
+    out = trim.fields(
+        fields,
+        {k: v for k, v in probe.items() if k not in trim.RELATIONS},
+        KEEP_CLIENT,
+        frozenset(),
+    )
+    lists = {key: item.get(key) for key in SCOPE_LISTS}
+    defaults = realm_scopes.get(protocol, {})
+    if any(not trim.same(v or [], defaults.get(k, [])) for k, v in lists.items() if v is not None):
+        out |= {k: v for k, v in lists.items() if v is not None}
+    for key in ("scopeMappings", "serviceAccountRoles", "protocolMappers", "roles"):
+        if item.get(key):
+            out[key] = item[key]
+    return out
+
+
+def _realm_scopes(rep: Rep) -> dict[str, dict[str, list[str]]]:
+    """The realm's default and optional scopes of each protocol: what a new client gets."""
+    protocol = {
+        str(s["name"]): str(s.get("protocol") or OIDC) for s in rep.get("clientScopes") or []
+    }
+    out: dict[str, dict[str, list[str]]] = {}
+    for key, source in (
+        ("defaultClientScopes", "defaultDefaultClientScopes"),
+        ("optionalClientScopes", "defaultOptionalClientScopes"),
+    ):
+        for name in rep.get(source) or []:
+            out.setdefault(protocol.get(name, OIDC), {}).setdefault(key, []).append(name)
+    return out
+
+
+def _users(items: Items, people: list[Rep]) -> list[Item]:
+    users = [items.user(u) for u in sorted(people, key=lambda u: str(u["username"]))]
+    return [
+        {k: v for k, v in u.items() if not (k == "emailVerified" and v is False)} for u in users
+    ]
+
+
+def _required_actions(rep: Rep, base: Rep, report: Report) -> list[Item]:
+    """Actions that differ from a new realm's, in their order; all common ones when the order
+    itself differs. An action the server does not have is reported."""
+    known = {str(a["alias"]): a for a in base.get("requiredActions") or []}
+    actions = [a for a in rep.get("requiredActions") or []]
+    for action in actions:
+        if action["alias"] not in known:
+            report.skip(
+                f"requiredActions[{action['alias']}]", "not a required action of this Keycloak"
+            )
+    common = [a for a in actions if a["alias"] in known]
+    if all("priority" in a for a in common):
+        common.sort(key=lambda a: (int(a["priority"]), str(a["alias"])))
+    order = [a["alias"] for a in common]
+    base_order = [
+        a["alias"]
+        for a in sorted(known.values(), key=lambda a: int(a.get("priority") or 0))
+        if a["alias"] in order
+    ]
+    moved = order != base_order
+    out = []
+    for action in common:
+        item = {k: action[k] for k in ("name", "enabled", "defaultAction", "config") if k in action}
+        diff = trim.fields(item, known[action["alias"]], frozenset(), frozenset())
+        if diff or moved:
+            out.append({"alias": action["alias"], **diff})
+    return out

@@ -1,0 +1,96 @@
+"""The parts of an export no spec key takes, reported by path and counted, never dropped.
+
+A part a new realm holds the same (Keycloak's own flows, its generated keys, its registration
+policies) is not the realm's own configuration and is not reported; everything else is. For
+objects kcconf does write, the fields of theirs it does not manage are reported where they
+differ from what Keycloak gives a new object (`clients[app].consentRequired`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kcconf.adopt import trim
+from kcconf.adopt.items import Rep, kind_fields
+from kcconf.adopt.report import Report
+
+# Fields of a client the conversion takes elsewhere, or that Keycloak stamps itself.
+CLIENT_TAKEN = frozenset(
+    {
+        "id",
+        "clientId",
+        "secret",
+        "defaultClientScopes",
+        "optionalClientScopes",
+        "protocolMappers",
+        "access",
+        "defaultRoles",
+        "clientTemplate",
+        "useTemplateConfig",
+        "useTemplateScope",
+        "useTemplateMappers",
+    }
+)
+
+
+def _name(entry: Mapping[str, Any], *keys: str) -> str:
+    return next((str(entry[k]) for k in keys if entry.get(k)), "?")
+
+
+def structural(rep: Rep, base: Rep, report: Report) -> None:
+    """Flows, identity providers, components, client policies, organizations."""
+    _by_key(rep, base, report, "authenticationFlows", ("alias",), "authentication flows")
+    _by_key(rep, base, report, "authenticatorConfig", ("alias",), "authentication flows")
+    _by_key(rep, base, report, "identityProviders", ("alias",), "identity providers")
+    _by_key(rep, base, report, "identityProviderMappers", ("name",), "identity providers")
+    _by_key(rep, base, report, "organizations", ("alias", "name"), "organizations")
+    for part in ("clientPolicies", "clientProfiles"):
+        key = part.removeprefix("client").lower()
+        wrapped = {part: (rep.get(part) or {}).get(key) or []}
+        known = {part: (base.get(part) or {}).get(key) or []}
+        _by_key(wrapped, known, report, part, ("name",), "client policies")
+    components = {
+        (t, _name(c, "name"), c.get("providerId"))
+        for t, cs in (base.get("components") or {}).items()
+        for c in cs
+    }
+    for provider_type, entries in sorted((rep.get("components") or {}).items()):
+        for c in entries:
+            if (provider_type, _name(c, "name"), c.get("providerId")) not in components:
+                report.skip(
+                    f"components[{provider_type}][{_name(c, 'name')}]",
+                    "components (keys, user federation, user profile) are not managed",
+                )
+    for user in rep.get("users") or []:
+        for key in ("federatedIdentities", "requiredActions", "clientConsents", "federationLink"):
+            if user.get(key):
+                report.skip(f"users[{user['username']}].{key}", "not managed for users")
+
+
+def _by_key(
+    rep: Rep, base: Rep, report: Report, part: str, keys: tuple[str, ...], what: str
+) -> None:
+    known = {_name(e, *keys) for e in base.get(part) or []}
+    for entry in rep.get(part) or []:
+        if _name(entry, *keys) not in known:
+            report.skip(f"{part}[{_name(entry, *keys)}]", f"{what} are not managed")
+
+
+def client_fields(rep: Rep, base: Rep, report: Report) -> None:
+    """A client's fields kcconf does not manage, where they differ from `base` (the same
+    built-in client of a new realm, or a new client of its protocol)."""
+    skip = CLIENT_TAKEN | set(kind_fields("clients"))
+    for key in sorted(set(rep) - skip):
+        value = rep[key]
+        if key in base and trim.same(value, base[key]):
+            continue
+        if key not in base and value in (None, False, "", [], {}, 0, -1):
+            continue
+        report.skip(f"clients[{rep['clientId']}].{key}", "a client field kcconf does not manage")
+
+
+def role_attributes(roles: Iterable[Rep], where: str, report: Report) -> None:
+    for role in roles:
+        if role.get("attributes"):
+            report.skip(f"{where}[{role['name']}].attributes", "role attributes are not managed")
