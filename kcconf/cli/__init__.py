@@ -15,6 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
+from kcconf.adopt.baseline import stored as stored_baseline
+from kcconf.adopt.convert import convert as adopt_convert
+from kcconf.adopt.export import export as adopt_export
+from kcconf.adopt.write import write as write_adopted
 from kcconf.checks.rules import RULES
 from kcconf.checks.token_preview import preview, render_preview
 from kcconf.cli.session import Session, confirm, emit, log, paint, render
@@ -260,6 +264,70 @@ def token(
     session = Session(opts, quiet=True)
     admin = RealmAdmin(session.api, realm)
     emit(render_preview(preview(admin, client_name, user_name, scope, audience)))
+
+
+@cli.command()
+@click.option("--realm", required=True, help="The live realm to export.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="A file, or a directory to write <realm>.yaml in (default: stdout).",
+)
+@click.option(
+    "--users",
+    type=click.Choice(["none", "all"]),
+    default="none",
+    show_default=True,
+    help="Whether to write the realm's users (service accounts belong to their clients).",
+)
+@click.option("--strict", is_flag=True, help="Fail when part of the realm is not expressible.")
+@QUIET
+@connection_options
+def export(
+    realm: str, out: Path | None, users: str, strict: bool, quiet: bool, **opts: Any
+) -> None:
+    """Write a spec of a live realm: only what differs from a new realm of the server's
+    version. Secrets become {env: NAME}; the names are listed on stderr."""
+    session = Session(opts, quiet)
+    converted, baseline = adopt_export(session.api, realm, users == "all")
+    write_adopted(converted, "export", baseline.version, out, emit, session.log, strict)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="A file, or a directory to write <realm>.yaml in (default: stdout).",
+)
+@click.option("--realm", "rename", help="Name the realm in the spec this (default: the file's).")
+@click.option(
+    "--keycloak-version",
+    default=sandbox.DEFAULT_VERSION,
+    show_default=True,
+    help="The Keycloak the spec is for: what a new realm of it holds is left out.",
+)
+@click.option("--users", type=click.Choice(["none", "all"]), default="all", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail when part of the file is not expressible.")
+def convert(
+    file: Path,
+    out: Path | None,
+    rename: str | None,
+    keycloak_version: str,
+    users: str,
+    strict: bool,
+) -> None:
+    """Write a spec of a Keycloak realm-export JSON file (any version since 3.4). What kcconf
+    cannot express is listed on stderr with its path."""
+    try:
+        rep = json.loads(file.read_text())
+    except (OSError, ValueError) as exc:
+        raise KcconfError(f"{file}: not a realm-export JSON file: {exc}") from None
+    baseline = stored_baseline(keycloak_version)
+    converted = adopt_convert(rep, baseline, rename, users == "all")
+    write_adopted(converted, "convert", baseline.version, out, emit, log, strict)
 
 
 @cli.group("sandbox")
