@@ -21,7 +21,10 @@ from kcconf.errors import KcconfError, KeycloakError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
-from tests.helpers import Run, run_cli
+from tests.helpers import CANARY, Run, run_cli
+
+# The test servers' admin password is a canary too: kcconf must never print its login password.
+ADMIN_PASSWORD = f"{CANARY}admin-{uuid.uuid4().hex[:8]}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,7 +73,7 @@ def keycloak(request: pytest.FixtureRequest) -> Iterator[Target]:
         return
     version = os.environ.get("KCCONF_KEYCLOAK_VERSION", sandbox.DEFAULT_VERSION)
     try:
-        server = sandbox.start(version)
+        server = sandbox.start(version, admin_password=ADMIN_PASSWORD)
     except KcconfError as exc:
         _unavailable(request.config, f"could not start Keycloak {version}: {exc}")
     try:
@@ -116,7 +119,7 @@ def _variant(request: pytest.FixtureRequest, features: str) -> Iterator[Target]:
         pytest.skip("needs a Keycloak started with other features; KCCONF_TEST_URL's is fixed")
     version = os.environ.get("KCCONF_KEYCLOAK_VERSION", sandbox.DEFAULT_VERSION)
     try:
-        server = sandbox.start(version, features=features)
+        server = sandbox.start(version, features=features, admin_password=ADMIN_PASSWORD)
     except KcconfError as exc:
         _unavailable(request.config, f"could not start Keycloak {version} ({features}): {exc}")
     try:

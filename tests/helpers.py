@@ -37,6 +37,8 @@ def run_cli(*args: str) -> Run:
             code = int(exc.code or 0)
     run = Run(code, out.getvalue(), err.getvalue())
     assert_no_canary(f"kcconf {' '.join(args)}", run.out + run.err)
+    # A traceback is kcconf's report of its own bug (exit 3) and nothing else.
+    assert run.code == 3 or "Traceback" not in run.err, run.err
     return run
 
 

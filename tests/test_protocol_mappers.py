@@ -180,3 +180,18 @@ def test_mapper_specs_are_validated_with_locations(tmp_path: Path) -> None:
         " client 'app': declared on lines 7 and 10",
         "spec.yaml:12:9: clients[0].protocolMappers[2]: missing required key 'protocolMapper'",
     ]
+
+
+def test_built_in_mappers_written_as_keycloak_has_them_plan_nothing(
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
+) -> None:
+    # `GET client-scopes` embeds copies of the mappers that lack config keys the mappers'
+    # own endpoint shows (userinfo.token.claim on acr's, 26.5.6): read from the latter.
+    apply_spec(kcconf, tmp_path / "spec.yaml", realm_spec(realm))
+    scope = index.scopes()["acr"]
+    found = index.api.get(index.path("client-scopes", scope["id"], "protocol-mappers", "models"))
+    mappers = [{k: m[k] for k in ("name", "protocol", "protocolMapper", "config")} for m in found]
+    body = "clientScopes:\n  - name: acr\n    protocolMappers: " + json.dumps(mappers) + "\n"
+    spec_file = tmp_path / "acr.yaml"
+    spec_file.write_text(realm_spec(realm, body))
+    assert_in_sync(kcconf, spec_file)

@@ -147,13 +147,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _server_env(version: str) -> dict[str, str]:
+def _server_env(version: str, admin_password: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         KC_BOOTSTRAP_ADMIN_USERNAME=ADMIN_USER,
-        KC_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        KC_BOOTSTRAP_ADMIN_PASSWORD=admin_password,
         KEYCLOAK_ADMIN=ADMIN_USER,  # the variable names before 26
-        KEYCLOAK_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        KEYCLOAK_ADMIN_PASSWORD=admin_password,
     )
     home = java_home(version)
     if home is not None:
@@ -174,11 +174,15 @@ def _jdk_major(home: Path) -> int:
 
 
 def start(
-    version: str = DEFAULT_VERSION, log_dir: Path | None = None, features: str = FEATURES
+    version: str = DEFAULT_VERSION,
+    log_dir: Path | None = None,
+    features: str = FEATURES,
+    admin_password: str = ADMIN_PASSWORD,
 ) -> Server:
     """Start a server on free loopback ports and return once it answers.
 
     `features` is Keycloak's --features value; "" starts it with none beyond the defaults.
+    `admin_password` is the bootstrap admin's (tests plant a canary there).
     """
     dist = distribution(version)
     if features != FEATURES:
@@ -203,10 +207,16 @@ def start(
             cmd,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_server_env(version),
+            env=_server_env(version, admin_password),
             start_new_session=True,  # its own process group, so stop() ends the JVM too
         )
-    server = Server(url=f"http://127.0.0.1:{port}", version=version, pid=proc.pid, log=str(log))
+    server = Server(
+        url=f"http://127.0.0.1:{port}",
+        version=version,
+        pid=proc.pid,
+        log=str(log),
+        admin_password=admin_password,
+    )
     try:
         wait_ready(server.url, proc)
     except BaseException:

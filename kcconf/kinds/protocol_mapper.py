@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from kcconf.errors import KcconfError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds import base
@@ -78,7 +79,9 @@ class ProtocolMapperKind(base.Kind):
                 if want is None or str(want.address) not in written:
                     continue  # its mappers are not the spec's business
                 builtin = _builtin_parent(admin, kind, name)
-                for mapper in rep.get("protocolMappers") or []:
+                # The mappers' own endpoint, not the copies the parent's list embeds: those
+                # lack config keys the mapper has (docs/keycloak-facts.md 4.10).
+                for mapper in PARENTS[kind][2].list(admin, str(rep["id"])):
                     address = self.address(str(mapper["name"]), want.address)
                     yield self.live(address, mapper, protected=builtin)
 
@@ -92,9 +95,11 @@ class ProtocolMapperKind(base.Kind):
     def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
         parent = change.address.parent
         assert parent is not None
-        endpoint = PARENTS[parent.kind][2]
-        item = endpoint.item(str(change.live_raw["id"]), _parent_id(admin, parent))
-        rep: Mapping[str, Any] = admin.api.get(admin.path(item))
+        mapper_id = change.live_raw["id"]
+        found = PARENTS[parent.kind][2].list(admin, _parent_id(admin, parent))
+        rep = next((rep for rep in found if rep["id"] == mapper_id), None)
+        if rep is None:
+            raise KcconfError(f"{change.address} was deleted in Keycloak since the plan was made")
         return rep
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
