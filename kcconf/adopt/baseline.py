@@ -18,15 +18,31 @@ from importlib import resources
 from typing import Any
 
 from kcconf.errors import KcconfError
-from kcconf.keycloak.rest import Api, Credentials
+from kcconf.keycloak.rest import Api, Credentials, seg
 from kcconf.keycloak.sandbox import DEFAULT_VERSION
 
 Rep = dict[str, Any]
 PLACEHOLDER = "kcconf-baseline"
 # One bare client per protocol: what a client gets that a spec does not write.
 PROBES = {"openid-connect": "kcconf-probe-oidc", "saml": "kcconf-probe-saml"}
-# Server-made identifiers: never configuration, and different in every realm.
-VOLATILE = frozenset({"id", "containerId", "parentId", "createdTimestamp"})
+# How each probe is created: as kcconf creates a client whose spec writes no more. An OpenID
+# Connect client's spec need not write its protocol, and a client created without one differs
+# from one created with `protocol: openid-connect` (docs/keycloak-facts.md 16.3).
+PROBE_BODIES = {"openid-connect": {}, "saml": {"protocol": "saml"}}
+# Server-made identifiers, stamps and keys: never configuration, and different in every realm
+# (a new SAML client's generated key pair, its artifact binding identifier, a secret's time).
+VOLATILE = frozenset(
+    {
+        "id",
+        "containerId",
+        "parentId",
+        "createdTimestamp",
+        "client.secret.creation.time",
+        "saml.artifact.binding.identifier",
+        "saml.signing.certificate",
+        "saml.signing.private.key",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -65,9 +81,21 @@ def _stripped(value: Any) -> Any:
 
 def partial_export(api: Api, realm: str) -> Rep:
     """The realm as Keycloak exports it (clients, groups and roles included; no users, and
-    client secrets masked): the same shape as a realm-export file."""
+    client secrets masked): the same shape as a realm-export file. The mappers are read from
+    their own endpoint: the copies the export embeds can lack config keys (docs/keycloak-facts.md
+    4.10, 16.5)."""
     path = f"{realm}/partial-export?exportClients=true&exportGroupsAndRoles=true"
     rep: Rep = api.post_json(path)
+    for collection, owners in (
+        ("clients", rep.get("clients")),
+        ("client-scopes", rep.get("clientScopes")),
+    ):
+        for owner in owners or []:
+            if owner.get("protocolMappers"):
+                mappers = api.get(
+                    f"{realm}/{collection}/{seg(str(owner['id']))}/protocol-mappers/models"
+                )
+                owner["protocolMappers"] = sorted(mappers, key=lambda m: str(m["name"]))
     return rep
 
 
@@ -77,7 +105,7 @@ def measure(api: Api) -> Baseline:
     api.post("", {"realm": scratch, "enabled": True})
     try:
         for protocol, client_id in PROBES.items():
-            api.post(f"{scratch}/clients", {"clientId": client_id, "protocol": protocol})
+            api.post(f"{scratch}/clients", {"clientId": client_id, **PROBE_BODIES[protocol]})
         rep = partial_export(api, scratch)
     finally:
         api.delete(scratch)
