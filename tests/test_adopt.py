@@ -77,10 +77,11 @@ def test_before_keycloak_25_every_oidc_client_gets_the_basic_scope() -> None:
     assert out["clients"][1]["defaultClientScopes"] == ["role_list"]
 
 
-def test_a_new_realm_converts_to_its_name_alone() -> None:
+def test_a_new_realm_converts_to_its_name_and_enabled_alone() -> None:
+    # `enabled` is always written: a realm created without it is disabled.
     baseline = stored()
     spec = convert(baseline.for_realm("fresh").realm, baseline).spec
-    assert spec == {"realm": {"name": "fresh"}}
+    assert spec == {"realm": {"name": "fresh", "enabled": True}}
 
 
 @pytest.mark.parametrize("path", _exports(), ids=lambda p: p.stem[:40])

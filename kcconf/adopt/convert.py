@@ -12,6 +12,7 @@ from typing import Any
 from kcconf.adopt import trim, unexpressed
 from kcconf.adopt.baseline import Baseline
 from kcconf.adopt.items import Item, Items, Rep
+from kcconf.adopt.kept import as_kept, origins
 from kcconf.adopt.report import Report
 from kcconf.adopt.settings import realm_block
 from kcconf.adopt.upgrade import OIDC, upgrade
@@ -34,6 +35,7 @@ def convert(
     report = Report()
     rep = upgrade(source, report, realm)
     base = baseline.for_realm(str(rep["realm"]))
+    as_kept(rep, base.realm, report)
     items, base_items = Items(rep, report), Items(base.realm, Report())
     spec: dict[str, Any] = {"realm": realm_block(rep, base.realm, items, report)}
     spec["clientScopes"] = _scopes(rep, base.realm, items, base_items)
@@ -84,7 +86,7 @@ def _builtin(item: Item, own: Item, keep: frozenset[str]) -> Item | None:
         )
     if "roles" in out:
         out["roles"] = trim.roles(out["roles"], own.get("roles") or [])
-    out = {k: v for k, v in out.items() if v or k in keep or k in trim.RELATIONS}
+    out = {k: v for k, v in out.items() if v or k not in CLIENT_CHILDREN}  # no empty children
     return out if set(out) - keep else None
 
 
@@ -134,9 +136,22 @@ def _new_client(
         KEEP_CLIENT,
         frozenset(),
     )
+    if protocol != OIDC:  # a client created without a protocol is an OpenID Connect one
+        out = {"clientId": out["clientId"], "protocol": protocol, **out}
+    if "webOrigins" in item and not trim.same(item["webOrigins"], origins(item)):
+        out["webOrigins"] = item["webOrigins"]  # what Keycloak derives is left to it
+    else:
+        out.pop("webOrigins", None)
+    # Left out only where a new client gets the same lists whenever apply creates it: the
+    # realm's defaults a new realm starts with (the probe's), and the realm's defaults the spec
+    # writes, which apply sets before or after the client.
     lists = {key: item.get(key) for key in SCOPE_LISTS}
     defaults = realm_scopes.get(protocol, {})
-    if any(not trim.same(v or [], defaults.get(k, [])) for k, v in lists.items() if v is not None):
+    if any(
+        not trim.same(v or [], defaults.get(k, [])) or not trim.same(v or [], probe.get(k) or [])
+        for k, v in lists.items()
+        if v is not None
+    ):
         out |= {k: v for k, v in lists.items() if v is not None}
     for key in ("scopeMappings", "serviceAccountRoles", "protocolMappers", "roles"):
         if item.get(key):

@@ -21,8 +21,9 @@ Item = dict[str, Any]
 # Client attributes that hold private keys: never written in a file, and no spec key takes them
 # from the environment.
 SECRET_ATTRIBUTES = frozenset({"saml.signing.private.key", "saml.encryption.private.key"})
-# Attributes Keycloak stamps itself (a secret's creation time): not configuration.
-STAMPED_ATTRIBUTES = frozenset({"client.secret.creation.time"})
+# Attributes Keycloak stamps itself: a secret's creation time, and a SAML client's artifact
+# binding identifier (derived from its clientId at creation, docs/keycloak-facts.md 16.11).
+STAMPED_ATTRIBUTES = frozenset({"client.secret.creation.time", "saml.artifact.binding.identifier"})
 # Authenticators that take the client's secret (the others use keys or certificates).
 SECRET_AUTH = frozenset({"client-secret", "client-secret-jwt"})
 
@@ -134,9 +135,9 @@ class Items:
             attributes.pop(key, None)
         if "attributes" in item:
             item["attributes"] = dict(sorted(attributes.items()))
-        for key in ("defaultClientScopes", "optionalClientScopes"):
+        for key in ("defaultClientScopes", "optionalClientScopes", "redirectUris", "webOrigins"):
             if key in rep:
-                item[key] = sorted(rep[key])
+                item[key] = sorted(rep[key])  # sets: kept in a stable order
         scope_mappings = self.scope_mappings(f"client:{client_id}")
         if scope_mappings:
             item["scopeMappings"] = scope_mappings
@@ -172,8 +173,9 @@ class Items:
 
     def group(self, rep: Rep) -> Item:
         item: Item = {"name": rep["name"]}
-        if rep.get("attributes"):
-            item["attributes"] = dict(sorted(rep["attributes"].items()))
+        attributes = {k: v for k, v in (rep.get("attributes") or {}).items() if k != MARKER}
+        if attributes:
+            item["attributes"] = dict(sorted(attributes.items()))
         item |= role_block(rep.get("realmRoles") or [], rep.get("clientRoles") or {})
         subgroups = [self.group(g) for g in rep.get("subGroups") or []]
         if subgroups:

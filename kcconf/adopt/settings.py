@@ -21,6 +21,7 @@ from kcconf.spec.schema import realm_schema
 BUILT = frozenset(
     {
         "name",
+        "enabled",
         "defaultDefaultClientScopes",
         "defaultOptionalClientScopes",
         "defaultRoles",
@@ -76,13 +77,16 @@ def accepted() -> frozenset[str]:
 
 def realm_block(rep: Rep, base: Rep, items: Items, report: Report) -> Item:
     block: Item = {"name": rep["realm"]}
+    if "enabled" in rep:
+        # Always written: a realm created without it is disabled (docs/keycloak-facts.md 16.10).
+        block["enabled"] = rep["enabled"]
     flows = {str(f["alias"]) for f in base.get("authenticationFlows") or []}
     for key in sorted(accepted() - BUILT):
         if key not in rep or trim.same(rep[key], base.get(key)):
             continue
         if key in FLOW_BINDINGS and rep[key] not in flows:
             report.skip(key, "binds a flow kcconf cannot create (flows are not managed)")
-        elif key == "attributes":
+        elif isinstance(rep[key], Mapping):  # compared key by key, as plan compares it
             diff = trim.map_diff(rep[key], base.get(key) or {})
             if diff:
                 block[key] = dict(sorted(diff.items()))
