@@ -236,8 +236,9 @@ PARTS = (
     Part(
         "clientTemplates",
         _len("clientTemplates"),
-        False,
-        "Keycloak < 4: client scopes now (issue: adopt)",
+        True,
+        "clientScopes: convert maps a Keycloak < 4 template to a scope, a client's to a default scope",
+        "adopt (kcconf convert)",
     ),
     Part("organizations", _len("organizations"), False, "organizations (issue: part 2)"),
     Part(
