@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kcconf.adopt.baseline import stored
+from kcconf.adopt.baseline import available, stored
 from kcconf.adopt.convert import convert
 from kcconf.adopt.render import render
 from kcconf.adopt.report import Report
@@ -77,11 +77,62 @@ def test_before_keycloak_25_every_oidc_client_gets_the_basic_scope() -> None:
     assert out["clients"][1]["defaultClientScopes"] == ["role_list"]
 
 
+def test_for_keycloak_24_an_old_export_gets_no_basic_scope() -> None:
+    rep = {"realm": "r", "keycloakVersion": "23.0.1", "defaultDefaultClientScopes": ["roles"]}
+    assert upgrade(rep, Report(), target="24.0.5")["defaultDefaultClientScopes"] == ["roles"]
+    assert "basic" in upgrade(rep, Report(), target="25.0.6")["defaultDefaultClientScopes"]
+
+
+def test_for_keycloak_24_the_basic_scope_of_a_newer_export_goes_everywhere() -> None:
+    basic = {
+        "name": "basic",
+        "protocolMappers": [{"name": "sub", "protocolMapper": "oidc-sub-mapper"}],
+    }
+    rep = {
+        "realm": "r",
+        "keycloakVersion": "25.0.6",
+        "clientScopes": [basic, {"name": "roles"}],
+        "defaultDefaultClientScopes": ["basic", "roles"],
+        "clients": [{"clientId": "app", "defaultClientScopes": ["basic", "roles"]}],
+    }
+    out = upgrade(rep, Report(), target="24.0.5")
+    assert out["clientScopes"] == [{"name": "roles"}]
+    assert out["defaultDefaultClientScopes"] == ["roles"]
+    assert out["clients"][0]["defaultClientScopes"] == ["roles"]
+    assert upgrade(rep, Report(), target="25.0.6")["clientScopes"] == rep["clientScopes"]
+
+
+def test_realm_fields_keycloak_24_lacks_are_reported_not_written() -> None:
+    baseline = stored("24.0.5")
+    rep = baseline.for_realm("r").realm | {"organizationsEnabled": True}
+    converted = convert(rep, baseline)
+    assert converted.spec == {"realm": {"name": "r", "enabled": True}}
+    assert [str(s) for s in converted.report.skipped] == [
+        "organizationsEnabled: not a realm field of Keycloak 24.0.5"
+    ]
+
+
+def test_changes_to_a_client_the_server_keeps_read_only_are_reported_not_written() -> None:
+    baseline = stored("26.7.5")
+    assert baseline.readonly == {"realm-management"}
+    rep = baseline.for_realm("r").realm
+    for client in rep["clients"]:
+        if client["clientId"] == "realm-management":
+            client["description"] = "changed"
+    converted = convert(rep, baseline)
+    assert "clients" not in converted.spec
+    assert [str(s) for s in converted.report.skipped] == [
+        "clients[realm-management].description: Keycloak 26.7.5 does not let an admin change "
+        "this client"
+    ]
+
+
 def test_a_new_realm_converts_to_its_name_and_enabled_alone() -> None:
     # `enabled` is always written: a realm created without it is disabled.
-    baseline = stored()
-    spec = convert(baseline.for_realm("fresh").realm, baseline).spec
-    assert spec == {"realm": {"name": "fresh", "enabled": True}}
+    for measured in available():
+        baseline = stored(measured)
+        spec = convert(baseline.for_realm("fresh").realm, baseline).spec
+        assert spec == {"realm": {"name": "fresh", "enabled": True}}, measured
 
 
 @pytest.mark.parametrize("path", _exports(), ids=lambda p: p.stem[:40])

@@ -42,9 +42,12 @@ def _env(monkeypatch: pytest.MonkeyPatch, err: str) -> None:
         monkeypatch.setenv(name, f"{CANARY}Pw-{name.lower()}-1234!")
 
 
-def _converted(kcconf: Callable[..., Run], path: Path, realm: str, spec: Path) -> Run:
-    """`kcconf convert`, printing what it read, mapped and could not express."""
-    done = kcconf("convert", str(path), "--realm", realm, "-o", str(spec))
+def _converted(kcconf: Callable[..., Run], path: Path, realm: str, spec: Path, version: str) -> Run:
+    """`kcconf convert` for the server under test, printing what it read, mapped and could not
+    express."""
+    done = kcconf(
+        "convert", str(path), "--realm", realm, "--keycloak-version", version, "-o", str(spec)
+    )
     assert done.code == 0, done.err
     lines = done.err.splitlines()
     print(f"\n{path.stem}: " + next(ln for ln in lines if ln.startswith("read ")))
@@ -54,23 +57,32 @@ def _converted(kcconf: Callable[..., Run], path: Path, realm: str, spec: Path) -
     return done
 
 
+def _failed(command: str, done: Run) -> str:
+    """What failed, on the first line (the step's summary), then the tail of stderr."""
+    lines = [ln for ln in done.err.splitlines() if ln.strip()]
+    cause = next((ln for ln in reversed(lines) if ln.lower().startswith("error")), None)
+    tail = "\n".join(lines[-30:])
+    return f"{command} exited {done.code}: {cause or (lines[-1] if lines else '')}\n{tail}"
+
+
 def _in_sync(kcconf: Callable[..., Run], spec: Path) -> None:
     applied = kcconf("apply", "--auto-approve", str(spec))
-    assert applied.code == 0, applied.err[-2000:]
+    assert applied.code == 0, _failed("apply", applied)
     assert_in_sync(kcconf, spec)  # plan empty, a second apply writes nothing
 
 
 def _same_as_original(keycloak: Target, path: Path, realm: str) -> None:
     """Every field and relation kcconf manages in the realm equals the original export's, by
-    natural key. The original is read as Keycloak 26.5.6 keeps it: old shapes upgraded and the
+    natural key. The original is read as the server under test keeps it: old shapes upgraded and the
     server's own rewrites applied (convert lists both as `mapped:`); the paths convert reports
     as not expressible are not compared. Objects the realm holds beyond the original's must be
     Keycloak's own (those of a new realm)."""
     source = json.loads(path.read_text())
-    baseline = stored().for_realm(realm)
-    original = upgrade(source, Report(), realm)
-    as_kept(original, baseline.realm, Report())
-    skipped = [s.path for s in convert(source, stored(), realm=realm).report.skipped]
+    baseline = stored(keycloak.version).for_realm(realm)
+    original = upgrade(source, Report(), realm, target=keycloak.version)
+    as_kept(original, baseline.realm, Report(), keycloak.version)
+    converted = convert(source, stored(keycloak.version), realm=realm)
+    skipped = [s.path for s in converted.report.skipped]
     want, have = managed(original), managed(read(keycloak.api(), realm, users=True))
     differ = differences(want, have, skipped)
     extra = sorted(objects(have) - objects(want) - objects(managed(baseline.realm)))
@@ -100,24 +112,26 @@ def test_a_converted_export_round_trips_through_keycloak(
         try:
             check()
             outcomes[name] = "pass"
-        except AssertionError as exc:
-            outcomes[name] = f"FAIL {str(exc).splitlines()[0] if str(exc) else ''}"
-            print(f"  {name} failed:\n{exc}")
+        except Exception as exc:  # every step runs and is reported; the test fails after
+            what = str(exc) or repr(exc)
+            kind = "" if isinstance(exc, AssertionError) else f"{type(exc).__name__}: "
+            outcomes[name] = f"FAIL {kind}{what.splitlines()[0]}"
+            print(f"  {name} failed:\n{kind}{what}")
 
-    _env(monkeypatch, _converted(kcconf, path, first, spec).err)
+    _env(monkeypatch, _converted(kcconf, path, first, spec, keycloak.version).err)
     step("a", lambda: _in_sync(kcconf, spec))
     step("c", lambda: _same_as_original(keycloak, path, first))
 
     def exported() -> None:
         out = tmp_path / "exported.yaml"
         done = kcconf("export", "--realm", first, "--users", "all", "-o", str(out))
-        assert done.code == 0, done.err
+        assert done.code == 0, _failed("export", done)
         copy = tmp_path / "copy.yaml"
         copy.write_text(out.read_text().replace(f"name: {first}\n", f"name: {second}\n", 1))
         _env(monkeypatch, done.err)
         _in_sync(kcconf, copy)
         again = kcconf("export", "--realm", second, "--users", "all", "-o", str(tmp_path / "e2"))
-        assert again.code == 0, again.err
+        assert again.code == 0, _failed("export", again)
         assert (tmp_path / "e2").read_text() == copy.read_text(), "the two exports differ"
 
     step("b", exported)

@@ -20,15 +20,27 @@ from typing import Any
 from kcconf.errors import KcconfError
 from kcconf.keycloak.rest import Api, Credentials, seg
 from kcconf.keycloak.sandbox import DEFAULT_VERSION
+from kcconf.keycloak.versions import version_tuple
 
 Rep = dict[str, Any]
 PLACEHOLDER = "kcconf-baseline"
 # One bare client per protocol: what a client gets that a spec does not write.
-PROBES = {"openid-connect": "kcconf-probe-oidc", "saml": "kcconf-probe-saml"}
+# The third, an OpenID Connect client with a service account, holds what such a client gets
+# besides (Keycloak 24 gives it three mappers of its own, 26 none: docs/keycloak-facts.md 16.14).
+SERVICE = "service-account"
+PROBES = {
+    "openid-connect": "kcconf-probe-oidc",
+    "saml": "kcconf-probe-saml",
+    SERVICE: "kcconf-probe-service",
+}
 # How each probe is created: as kcconf creates a client whose spec writes no more. An OpenID
 # Connect client's spec need not write its protocol, and a client created without one differs
 # from one created with `protocol: openid-connect` (docs/keycloak-facts.md 16.3).
-PROBE_BODIES = {"openid-connect": {}, "saml": {"protocol": "saml"}}
+PROBE_BODIES: dict[str, Rep] = {
+    "openid-connect": {},
+    "saml": {"protocol": "saml"},
+    SERVICE: {"serviceAccountsEnabled": True},
+}
 # Server-made identifiers, stamps and keys: never configuration, and different in every realm
 # (a new SAML client's generated key pair, its artifact binding identifier, a secret's time).
 VOLATILE = frozenset(
@@ -47,15 +59,21 @@ VOLATILE = frozenset(
 
 @dataclass(frozen=True)
 class Baseline:
-    """A new realm's partial export (without the probes) and a new client per protocol."""
+    """A new realm's partial export (without the probes), a new client per protocol (and one
+    with a service account, under `SERVICE`, where measured), and the
+    built-in clients the server does not let an admin change (`access.manage` false; from
+    Keycloak 26.7.5 on, realm-management: docs/keycloak-facts.md 16.12)."""
 
     version: str
     realm: Rep
     clients: dict[str, Rep]
+    readonly: frozenset[str] = frozenset()
 
     def for_realm(self, name: str) -> Baseline:
         """The same baseline with the placeholder renamed to the realm `name`."""
-        return Baseline(self.version, _renamed(self.realm, name), _renamed(self.clients, name))
+        return Baseline(
+            self.version, _renamed(self.realm, name), _renamed(self.clients, name), self.readonly
+        )
 
 
 def _renamed(value: Any, name: str) -> Any:
@@ -107,13 +125,18 @@ def measure(api: Api) -> Baseline:
         for protocol, client_id in PROBES.items():
             api.post(f"{scratch}/clients", {"clientId": client_id, **PROBE_BODIES[protocol]})
         rep = partial_export(api, scratch)
+        readonly = frozenset(
+            str(c["clientId"])
+            for c in api.get(f"{scratch}/clients")
+            if (c.get("access") or {}).get("manage") is False
+        )
     finally:
         api.delete(scratch)
     version = str(api.server_info()["systemInfo"]["version"])
-    return split(version, rep, scratch)
+    return split(version, rep, scratch, readonly)
 
 
-def split(version: str, rep: Rep, scratch: str) -> Baseline:
+def split(version: str, rep: Rep, scratch: str, readonly: frozenset[str]) -> Baseline:
     """A measured export as a baseline: probes apart, the scratch name as the placeholder."""
     rep = _scratch_renamed(_stripped(rep), scratch)
     probes = {c["clientId"]: c for c in rep["clients"] if c["clientId"] in PROBES.values()}
@@ -121,7 +144,7 @@ def split(version: str, rep: Rep, scratch: str) -> Baseline:
     roles = rep["roles"]
     roles["client"] = {k: v for k, v in roles["client"].items() if k not in probes}
     clients = {protocol: probes[client_id] for protocol, client_id in PROBES.items()}
-    return Baseline(version, rep, clients)
+    return Baseline(version, rep, clients, readonly)
 
 
 def _scratch_renamed(value: Any, scratch: str) -> Any:
@@ -150,11 +173,23 @@ def stored(version: str = DEFAULT_VERSION) -> Baseline:
         )
     text = resources.files("kcconf.adopt").joinpath("baselines", f"{version}.json").read_text()
     data = json.loads(text)
-    return Baseline(version, data["realm"], data["clients"])
+    return Baseline(version, data["realm"], data["clients"], frozenset(data["readonly"]))
+
+
+def unknown_fields(version: str) -> frozenset[str]:
+    """Realm fields a server of `version` does not have: those a new realm of a later stored
+    version holds and its own lacks. Keycloak refuses a realm written with one of them (400;
+    docs/keycloak-facts.md 16.15). A field no version fills in is never counted."""
+    own = set(stored(version).realm) if version in available() else None
+    later = [v for v in available() if version_tuple(v) > version_tuple(version)]
+    if own is None or not later:
+        return frozenset()
+    return frozenset(set().union(*(stored(v).realm for v in later)) - own)
 
 
 def dump(baseline: Baseline) -> str:
-    body = {"realm": baseline.realm, "clients": baseline.clients}
+    body: dict[str, Any] = {"realm": baseline.realm, "clients": baseline.clients}
+    body["readonly"] = sorted(baseline.readonly)
     return json.dumps(body, indent=1, sort_keys=True) + "\n"
 
 

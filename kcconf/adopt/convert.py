@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kcconf.adopt import trim, unexpressed
-from kcconf.adopt.baseline import Baseline
+from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
 from kcconf.adopt.report import Report
@@ -33,11 +33,15 @@ def convert(
     source: Rep, baseline: Baseline, realm: str | None = None, users: bool = True
 ) -> Converted:
     report = Report()
-    rep = upgrade(source, report, realm)
+    rep = upgrade(source, report, realm, baseline.version)
     base = baseline.for_realm(str(rep["realm"]))
-    as_kept(rep, base.realm, report)
+    as_kept(rep, base.realm, report, baseline.version)
     items, base_items = Items(rep, report), Items(base.realm, Report())
-    spec: dict[str, Any] = {"realm": realm_block(rep, base.realm, items, report)}
+    unknown = {
+        k: f"not a realm field of Keycloak {baseline.version}"
+        for k in unknown_fields(baseline.version)
+    }
+    spec: dict[str, Any] = {"realm": realm_block(rep, base.realm, items, report, unknown)}
     spec["clientScopes"] = _scopes(rep, base.realm, items, base_items)
     spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
     spec["clients"] = _clients(rep, base, items, base_items, report)
@@ -109,11 +113,19 @@ def _clients(
         if own is not None:
             unexpressed.client_fields(client, own, report)
             trimmed = _builtin(item, base_items.client(own), KEEP_CLIENT)
+            if trimmed is not None and client["clientId"] in base.readonly:
+                _readonly(trimmed, base.version, report)
+                trimmed = None
         else:
             protocol = str(client.get("protocol") or OIDC)
             probe = base.clients.get(protocol, base.clients[OIDC])
             unexpressed.client_fields(client, probe, report)
-            trimmed = _new_client(item, base_items.client(probe), realm_scopes, protocol)
+            made: list[Item] = []  # the mappers Keycloak gives a new service-account client
+            if client.get("serviceAccountsEnabled") and SERVICE in base.clients:
+                made = base_items.client(base.clients[SERVICE]).get("protocolMappers") or []
+            trimmed = _new_client(
+                item, base_items.client(probe), realm_scopes, protocol, made, report
+            )
             if items.confidential(client):
                 trimmed["secret"] = report.secret(
                     f"secret of client {client['clientId']}", "client", client["clientId"], "secret"
@@ -123,11 +135,28 @@ def _clients(
     return out
 
 
+def _readonly(item: Item, version: str, report: Report) -> None:
+    """Every difference of a client the server does not let an admin change, reported: its
+    fields, and its roles and mappers one by one."""
+    client = f"clients[{item['clientId']}]"
+    paths = [f"{client}.{key}" for key in sorted(set(item) - KEEP_CLIENT - CLIENT_CHILDREN)]
+    for key in sorted(CLIENT_CHILDREN & set(item)):
+        paths += [f"{client}.{key}[{child['name']}]" for child in item[key]]
+    for path in paths:
+        report.skip(path, f"Keycloak {version} does not let an admin change this client")
+
+
 def _new_client(
-    item: Item, probe: Item, realm_scopes: dict[str, dict[str, list[str]]], protocol: str
+    item: Item,
+    probe: Item,
+    realm_scopes: dict[str, dict[str, list[str]]],
+    protocol: str,
+    made: list[Item],
+    report: Report,
 ) -> Item:
     """A client kcconf will create: its fields less a new client's, its scope lists only where
-    they differ from the realm's defaults (which Keycloak gives a new client)."""
+    they differ from the realm's defaults (which Keycloak gives a new client), its mappers less
+    those Keycloak `made` with it."""
     fields = {k: v for k, v in item.items() if k not in SCOPE_LISTS and k not in trim.RELATIONS}
     fields = {k: v for k, v in fields.items() if k not in CLIENT_CHILDREN}
     out = trim.fields(
@@ -153,9 +182,34 @@ def _new_client(
         if v is not None
     ):
         out |= {k: v for k, v in lists.items() if v is not None}
-    for key in ("scopeMappings", "serviceAccountRoles", "protocolMappers", "roles"):
-        if item.get(key):
-            out[key] = item[key]
+    mappers = _own_mappers(item, made, report)
+    for key, value in (
+        ("scopeMappings", item.get("scopeMappings")),
+        ("serviceAccountRoles", item.get("serviceAccountRoles")),
+        ("protocolMappers", mappers),
+        ("roles", item.get("roles")),
+    ):
+        if value:
+            out[key] = value
+    return out
+
+
+def _own_mappers(item: Item, made: list[Item], report: Report) -> list[Item]:
+    """The client's mappers less those Keycloak creates with it. One of those is left out when
+    the client's holds nothing else (an export's copy can lack config keys, docs/keycloak-facts.md
+    16.5); one that differs is reported: created with the client, it cannot be created again."""
+    known = {str(m["name"]): m for m in made}
+    out = []
+    for mapper in item.get("protocolMappers") or []:
+        own = known.get(str(mapper["name"]))
+        if own is None:
+            out.append(mapper)
+        elif trim.fields(mapper, own, frozenset(), frozenset()):
+            report.skip(
+                f"clients[{item['clientId']}].protocolMappers[{mapper['name']}]",
+                "differs from the mapper of this name Keycloak creates with every "
+                "service-account client",
+            )
     return out
 
 

@@ -6,11 +6,13 @@ name of a user, a client scope of the other protocol in a client's scope lists, 
 service-account client without the `service_account` scope. Written into a spec as they are,
 they would stay a change in every plan; written the way Keycloak keeps them, the spec describes
 the realm the server really holds. Each rewrite is noted in the report when it changed something.
-Measured on Keycloak 26.5.6 (docs/keycloak-facts.md 16.6 to 16.9).
+Measured on Keycloak 26.5.6 (docs/keycloak-facts.md 16.6 to 16.9); what depends on the version
+is measured per version (16.13).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,10 +58,15 @@ HEADERS = "_browser_header."  # one attribute per entry of `browserSecurityHeade
 EMPTY_UNREAD = ("supportedLocales",)
 USER_NAMES = ("firstName", "lastName", "email")  # an empty one is not kept (16.7)
 SERVICE_SCOPE = "service_account"
+# A client's empty redirect URIs and web origins (`""`) are dropped on write from this version
+# on; 26.5.6 keeps them (16.13).
+EMPTY_URIS_DROPPED = (26, 7, 5)
+URI_LISTS = ("redirectUris", "webOrigins")
 
 
-def as_kept(rep: dict[str, Any], base: Rep, report: Report) -> None:
-    """`rep` rewritten in place the way Keycloak keeps it; `base` is a new realm of the server."""
+def as_kept(rep: dict[str, Any], base: Rep, report: Report, version: str) -> None:
+    """`rep` rewritten in place the way Keycloak `version` keeps it; `base` is a new realm of
+    that server."""
     _realm_attributes(rep, report)
     for key in EMPTY_UNREAD:
         if rep.get(key) == [] and key not in base:
@@ -77,6 +84,23 @@ def as_kept(rep: dict[str, Any], base: Rep, report: Report) -> None:
         _client_scopes(client, protocols, report)
         if str(client["clientId"]) not in known:
             _web_origins(client)
+        if _version(version) >= EMPTY_URIS_DROPPED:
+            _empty_uris(client, report)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def _empty_uris(client: dict[str, Any], report: Report) -> None:
+    for key in URI_LISTS:
+        values = client.get(key)
+        if isinstance(values, list) and "" in values:
+            client[key] = [v for v in values if v != ""]
+            report.note(
+                f"clients[{client['clientId']}].{key}",
+                "empty entries left out, as this Keycloak leaves them out",
+            )
 
 
 def _field_of(rep: Rep, key: str) -> Any:

@@ -75,7 +75,10 @@ def accepted() -> frozenset[str]:
     return frozenset(key for key, value in realm.items() if "not" not in value)
 
 
-def realm_block(rep: Rep, base: Rep, items: Items, report: Report) -> Item:
+def realm_block(
+    rep: Rep, base: Rep, items: Items, report: Report, unknown: Mapping[str, str]
+) -> Item:
+    """`unknown`: realm fields the server does not have, each with the reason it says."""
     block: Item = {"name": rep["realm"]}
     if "enabled" in rep:
         # Always written: a realm created without it is disabled (docs/keycloak-facts.md 16.10).
@@ -84,7 +87,9 @@ def realm_block(rep: Rep, base: Rep, items: Items, report: Report) -> Item:
     for key in sorted(accepted() - BUILT):
         if key not in rep or trim.same(rep[key], base.get(key)):
             continue
-        if key in FLOW_BINDINGS and rep[key] not in flows:
+        if key in unknown:
+            report.skip(key, unknown[key])
+        elif key in FLOW_BINDINGS and rep[key] not in flows:
             report.skip(key, "binds a flow kcconf cannot create (flows are not managed)")
         elif isinstance(rep[key], Mapping):  # compared key by key, as plan compares it
             diff = trim.map_diff(rep[key], base.get(key) or {})

@@ -15,6 +15,7 @@ from kcconf.adopt.items import Rep
 from kcconf.adopt.report import Report
 
 OIDC = "openid-connect"
+SUB_MAPPER = "oidc-sub-mapper"  # Keycloak 25's, in its `basic` scope
 
 
 def version(rep: Rep) -> tuple[int, ...] | None:
@@ -23,7 +24,12 @@ def version(rep: Rep) -> tuple[int, ...] | None:
     return tuple(int(p or 0) for p in found.groups()) if found else None
 
 
-def upgrade(source: Rep, report: Report, realm: str | None = None) -> dict[str, Any]:
+def upgrade(
+    source: Rep, report: Report, realm: str | None = None, target: str | None = None
+) -> dict[str, Any]:
+    """`source` in the shape the Keycloak `target` (a version; None: the latest) keeps: only
+    the migrations up to that version are applied."""
+    to = version({"keycloakVersion": target}) if target else None
     rep: dict[str, Any] = copy.deepcopy(dict(source))
     if realm is not None and realm != rep["realm"]:
         rep = _renamed(rep, str(rep["realm"]), realm)
@@ -31,8 +37,10 @@ def upgrade(source: Rep, report: Report, realm: str | None = None) -> dict[str, 
     _templates(rep, report)
     _terms_alias(rep)
     written = version(rep)
-    if written is not None and written < (25,):
+    if written is not None and written < (25,) and (to is None or to >= (25,)):
         _basic_scope(rep, report)
+    if to is not None and to < (25,):
+        _no_basic_scope(rep, report)
     if written is not None and written < (24,) and _has_user_attributes(rep):
         # Keycloak 24's migration keeps the attributes of realms whose user profile was off.
         rep["userProfile"] = {"unmanagedAttributePolicy": "ENABLED"}
@@ -129,6 +137,35 @@ def _basic_scope(rep: dict[str, Any], report: Report) -> None:
             changed = True
     if changed:
         report.note("basic", "Keycloak < 25 shape: added the basic scope as Keycloak 25 does")
+
+
+def _no_basic_scope(rep: dict[str, Any], report: Report) -> None:
+    """For a Keycloak before 25, an export of 25 or later without Keycloak's `basic` scope:
+    the scope holds the `sub` claim's mapper, a mapper type those versions lack (they put
+    `sub` in every token without a scope), so the scope and every mention of it go."""
+    scopes = rep.get("clientScopes") or []
+    ours = [
+        s
+        for s in scopes
+        if s.get("name") == "basic"
+        and any(m.get("protocolMapper") == SUB_MAPPER for m in s.get("protocolMappers") or [])
+    ]
+    if not ours:
+        return
+    rep["clientScopes"] = [s for s in scopes if s not in ours]
+    for owner in [rep, *(rep.get("clients") or [])]:
+        for key in (
+            "defaultDefaultClientScopes",
+            "defaultOptionalClientScopes",
+            "defaultClientScopes",
+            "optionalClientScopes",
+        ):
+            if isinstance(owner.get(key), list):
+                owner[key] = [n for n in owner[key] if n != "basic"]
+    rep["scopeMappings"] = [
+        m for m in rep.get("scopeMappings") or [] if m.get("clientScope") != "basic"
+    ]
+    report.note("basic", "Keycloak 25's built-in scope left out: the target version has none")
 
 
 def _has_user_attributes(rep: Rep) -> bool:
