@@ -143,6 +143,12 @@ def split(version: str, rep: Rep, scratch: str, readonly: frozenset[str]) -> Bas
     rep["clients"] = [c for c in rep["clients"] if c["clientId"] not in probes]
     roles = rep["roles"]
     roles["client"] = {k: v for k, v in roles["client"].items() if k not in probes}
+    # The service-account probe's user: the export lists it (a new realm has no users).
+    users = [
+        u for u in rep.pop("users", None) or [] if u.get("serviceAccountClientId") not in probes
+    ]
+    if users:
+        rep["users"] = users
     clients = {protocol: probes[client_id] for protocol, client_id in PROBES.items()}
     return Baseline(version, rep, clients, readonly)
 
