@@ -59,8 +59,8 @@ EMPTY_UNREAD = ("supportedLocales",)
 USER_NAMES = ("firstName", "lastName", "email")  # an empty one is not kept (16.7)
 SERVICE_SCOPE = "service_account"
 # A client's empty redirect URIs and web origins (`""`) are dropped on write from this version
-# on; 26.5.6 keeps them (16.13).
-EMPTY_URIS_DROPPED = (26, 7, 5)
+# on (measured: 26.7.3, 26.7.5); 26.5.6 keeps them (16.13).
+EMPTY_URIS_DROPPED = (26, 7, 3)
 URI_LISTS = ("redirectUris", "webOrigins")
 
 
