@@ -101,6 +101,13 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "keep the secret out of the file: a ${vault.NAME} reference where Keycloak"
                 " resolves one, or set it outside kcconf",
             ),
+            Rule(
+                "KC009",
+                "error",
+                "a secret read from kcconf's own or a CI or cloud credential's variable",
+                "give the secret its own variable (APP_SECRET) holding only that secret;"
+                " plan and apply refuse this reference",
+            ),
         )
     }
 )
