@@ -22,6 +22,7 @@ from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfErr
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.lint.findings import lint_files
+from kcconf.model.objects import LOGIN_SHORTEST, remember
 from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
 from kcconf.output.saved import load as load_saved
 from kcconf.output.text import render_plans
@@ -31,6 +32,14 @@ from kcconf.spec.validate import validate_files
 from kcconf.spec.workspace import load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sensitive(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A login credential, from its option or its variable: scrubbed from all kcconf prints,
+    since a server or proxy may echo the token request (and so the credential) in an error."""
+    if value:
+        remember(value, LOGIN_SHORTEST)
+    return value
 
 
 def connection_options(func: F) -> F:
@@ -45,11 +54,17 @@ def connection_options(func: F) -> F:
             help="Realm to log in to.",
         ),
         click.option("--username", envvar="KCCONF_USERNAME", help="Admin user."),
-        click.option("--password", envvar="KCCONF_PASSWORD", help="Admin user's password."),
+        click.option(
+            "--password",
+            envvar="KCCONF_PASSWORD",
+            callback=sensitive,
+            help="Admin user's password.",
+        ),
         click.option("--client-id", envvar="KCCONF_CLIENT_ID", help="Service-account client."),
         click.option(
             "--client-secret",
             envvar="KCCONF_CLIENT_SECRET",
+            callback=sensitive,
             help="Service-account client's secret.",
         ),
     ]
