@@ -18,11 +18,12 @@ import click
 from kcconf.checks.rules import RULES
 from kcconf.checks.token_preview import preview, render_preview
 from kcconf.cli.session import Session, confirm, emit, log, paint, render
-from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
+from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError, SpecError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.lint.findings import lint_files
 from kcconf.model.objects import LOGIN_SHORTEST, remember
+from kcconf.output.escape import printable
 from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
 from kcconf.output.saved import load as load_saved
 from kcconf.output.text import render_plans
@@ -160,7 +161,7 @@ def plan(
     session = Session(opts, quiet)
     plans = session.plan(specs)
     for warning in (w for p in plans for w in p.warnings):
-        log(warning)
+        log(printable(warning))  # names the spec and the realm chose
     emit(render(plans, fmt))
     if out is not None:
         save(out, specs, plans)
@@ -325,6 +326,13 @@ def sandbox_stop() -> None:
     sandbox.clear_state()
 
 
+def error_lines(exc: KcconfError) -> list[str]:
+    """One line per problem, each printable: names from specs and Keycloak's words may hold
+    newlines (a forged extra line) or terminal escape sequences."""
+    found = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+    return [printable(line) for line in found]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: expected errors exit 1 with one line, bugs exit 3 with a report."""
     try:
@@ -338,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         log("aborted")
         sys.exit(EXIT_ERROR)
     except KcconfError as exc:
-        for line in str(exc).splitlines():
+        for line in error_lines(exc):
             log(f"error: {line}")
         sys.exit(EXIT_ERROR)
     except Exception:
