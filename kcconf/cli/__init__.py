@@ -24,8 +24,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.lint.findings import lint_files
 from kcconf.model.objects import LOGIN_SHORTEST, remember
 from kcconf.output.escape import printable
-from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
-from kcconf.output.saved import load as load_saved
+from kcconf.output.saved import check_current, check_specs, open_saved, save
 from kcconf.output.text import render_plans
 from kcconf.planning.safety import check_deletes
 from kcconf.spec.schema import realm_schema
@@ -201,7 +200,7 @@ def apply(
     PATHS are spec files and directories, or one saved plan (kcconf plan --out), which is
     applied exactly or refused if the specs or the realm changed since it was made.
     """
-    saved = load_saved(paths[0]) if len(paths) == 1 and is_saved_plan(paths[0]) else None
+    saved = open_saved(paths[0]) if len(paths) == 1 else None  # None: specs, not a plan
     if saved is not None:
         check_specs(saved)
         paths, auto_approve = tuple(saved.spec_paths), True  # reviewed when it was made
