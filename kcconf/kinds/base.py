@@ -65,7 +65,7 @@ class SpecContext:
         if name not in self.env:
             return "is not set"
         # CI systems often give a missing secret as an empty variable; an empty client
-        # secret is one Keycloak accepts at its token endpoint.
+        # secret is one Keycloak accepts at its token endpoint (docs/keycloak-facts.md 3.13).
         if not self.env[name].strip():
             return "is set but empty" if not self.env[name] else "holds only whitespace"
         return None
