@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from kcconf.model.objects import redact
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -68,7 +70,8 @@ class KeycloakError(KcconfError):
     """Keycloak refused or failed a request; `status` is the HTTP status, 0 if none came."""
 
     def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
+        # Keycloak's words, or a proxy's error page, may echo a request and its credentials.
+        super().__init__(redact(message))
         self.status = status
 
 
