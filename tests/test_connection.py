@@ -19,6 +19,7 @@ import pytest
 
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import password_grant
+from kcconf.keycloak.rest import Api, Credentials
 from tests.conftest import Target
 from tests.helpers import Run, assert_in_sync, example, realm_spec, requests_of, run_cli
 from tests.proxy import HungServer, RunningProxy, hung_server, prefix_proxy
@@ -410,3 +411,41 @@ def test_secret_sources_that_cannot_work_are_one_line_errors(
     monkeypatch.delenv("KCCONF_PASSWORD", raising=False)
     result = run_cli("plan", str(spec), *(a.format(**names) for a in args))
     assert (result.code, result.err) == (1, err.format(**names))
+
+
+# The login kcconf keeps: a token renewed before it expires, for a user and a service account.
+
+
+def test_a_token_is_renewed_before_it_expires(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPS_PASSWORD", "canary-conn-ops")
+    monkeypatch.setenv("BOT_SECRET", "canary-conn-bot-renew")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"realm:\n  name: {realm}\n  enabled: true\n  accessTokenLifespan: 2\n"
+        "clients:\n  - {clientId: bot, serviceAccountsEnabled: true, secret: {env: BOT_SECRET}}\n"
+        "users:\n  - username: ops\n    password: {env: OPS_PASSWORD}\n"
+        "    firstName: O\n    lastName: Ps\n    email: ops@example.com\n"
+        "    clientRoles: {realm-management: [realm-admin]}\n"
+    )
+    assert kcconf("apply", "--auto-approve", str(spec)).code == 0
+    _make_realm_admin(RealmAdmin(keycloak.api(), realm), "bot")
+    logins = [
+        {"username": "ops", "password": "canary-conn-ops"},
+        {"client_id": "bot", "client_secret": "canary-conn-bot-renew"},
+    ]
+    for login in logins:
+        with prefix_proxy(keycloak.url) as proxy:
+            api = Api(Credentials(proxy.url, auth_realm=realm, **login))
+            api.login()
+            assert api.get(realm)["accessTokenLifespan"] == 2
+            time.sleep(2)  # the token's lifetime: a request now needs a new one
+            assert api.get(realm)["accessTokenLifespan"] == 2
+        token = f"/prefix/realms/{realm}/protocol/openid-connect/token"
+        assert proxy.options.seen == [
+            ("POST", token),
+            ("GET", f"/prefix/admin/realms/{realm}"),
+            ("POST", token),  # renewed before the request, not after a 401
+            ("GET", f"/prefix/admin/realms/{realm}"),
+        ]
