@@ -48,7 +48,7 @@ class ProxyOptions:
     prefix: str = "/prefix"
     host_header: str = "client"
     forwarded: bool = False
-    login_page: bool = False
+    login_page: frozenset[str] = frozenset()  # methods answered with an HTML login page
     drop: dict[str, int] = field(default_factory=dict)  # per method: connections to drop
     seen: list[tuple[str, str]] = field(default_factory=list)
 
@@ -80,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
             opts.drop[self.command] -= 1
             self.close_connection = True  # closed without a word, as a crashed upstream does
             return
-        if opts.login_page:
+        if self.command in opts.login_page:
             self._answer(200, [("Content-Type", "text/html;charset=utf-8")], LOGIN_PAGE)
             return
         if not self.path.startswith(opts.prefix + "/"):

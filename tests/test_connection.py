@@ -154,7 +154,7 @@ def test_connection_refused_and_an_unknown_host_name_the_cause(kcconf: Kcconf, s
 def test_a_login_page_in_front_of_keycloak_is_a_one_line_error(
     kcconf: Kcconf, keycloak: Target, spec: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with prefix_proxy(keycloak.url, login_page=True) as proxy:
+    with prefix_proxy(keycloak.url, login_page=frozenset({"GET", "POST"})) as proxy:
         _through(monkeypatch, proxy)
         result = kcconf("plan", str(spec))
     token_url = f"{proxy.url}/realms/master/protocol/openid-connect/token"
@@ -162,6 +162,22 @@ def test_a_login_page_in_front_of_keycloak_is_a_one_line_error(
         1,
         f"error: the answer from {token_url} was not JSON (HTTP 200, text/html;charset=utf-8): "
         "is --url Keycloak's address, or is a login page or proxy in front of it?\n",
+    )
+
+
+def test_a_login_page_answering_a_write_is_an_error_not_a_success(
+    kcconf: Kcconf, keycloak: Target, realm: str, own: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert kcconf("apply", "--auto-approve", str(own)).code == 0
+    own.write_text(realm_spec(realm, "").replace("enabled: true", "enabled: false"))
+    with prefix_proxy(keycloak.url, login_page=frozenset({"PUT"})) as proxy:
+        _through(monkeypatch, proxy)
+        applied = kcconf("apply", "--auto-approve", "--quiet", str(own))
+    assert applied.code == 1
+    assert applied.err == (
+        f"error: the answer from {proxy.url}/admin/realms/{realm} was not JSON (HTTP 200, "
+        "text/html;charset=utf-8): is --url Keycloak's address, or is a login page or proxy "
+        "in front of it?\n"
     )
 
 

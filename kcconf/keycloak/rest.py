@@ -13,7 +13,7 @@ from urllib.parse import quote
 from requests import Response
 
 from kcconf.errors import KcconfError, KeycloakError
-from kcconf.keycloak.transport import DEFAULT_TIMEOUT, Tls, Transport, json_body
+from kcconf.keycloak.transport import DEFAULT_TIMEOUT, Tls, Transport, json_body, refuse_html
 
 # A token is renewed at 90% of its lifetime, so a request never leaves with an expired one
 # (the master realm's admin tokens live 60 s).
@@ -99,6 +99,7 @@ class Api:
                 f"Keycloak answered {resp.status_code} to {method} /{path}: {_message(resp)}",
                 resp.status_code,
             )
+        refuse_html(resp)
         return resp
 
     def _authorized(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Response:

@@ -68,6 +68,8 @@ class Transport:
         self.timeout = timeout
         self._verify = tls.verify
         self._session = requests.Session()
+        # Without this, requests would put a ~/.netrc login over kcconf's bearer token.
+        self._session.auth = _unchanged
         adapter = HTTPAdapter(max_retries=0)  # kcconf decides on retries itself, per method
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -142,6 +144,10 @@ class Transport:
         return _one_line(str(exc))
 
 
+def _unchanged(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
 def _retryable(exc: requests.RequestException) -> bool:
     return isinstance(exc, requests.ConnectionError) and not isinstance(
         exc, (requests.Timeout, requests.exceptions.SSLError)
@@ -179,9 +185,20 @@ def json_body(resp: requests.Response) -> Any:
     try:
         return resp.json()
     except ValueError:
-        url = resp.url.split("?", 1)[0]  # query parameters may name users; the path suffices
-        kind = resp.headers.get("Content-Type") or "no content type"
-        raise KeycloakError(
-            f"the answer from {url} was not JSON (HTTP {resp.status_code}, {kind}): is --url "
-            "Keycloak's address, or is a login page or proxy in front of it?"
-        ) from None
+        raise _not_json(resp) from None
+
+
+def refuse_html(resp: requests.Response) -> None:
+    """An HTML page where Keycloak answers JSON or nothing: a proxy's login page answered a
+    write, which Keycloak never saw."""
+    if (resp.headers.get("Content-Type") or "").startswith("text/html"):
+        raise _not_json(resp)
+
+
+def _not_json(resp: requests.Response) -> KeycloakError:
+    url = resp.url.split("?", 1)[0]  # query parameters may name users; the path suffices
+    kind = resp.headers.get("Content-Type") or "no content type"
+    return KeycloakError(
+        f"the answer from {url} was not JSON (HTTP {resp.status_code}, {kind}): is --url "
+        "Keycloak's address, or is a login page or proxy in front of it?"
+    )
