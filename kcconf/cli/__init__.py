@@ -21,6 +21,7 @@ from kcconf.cli.session import Session, confirm, emit, log, paint, render
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError, SpecError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.transport import DEFAULT_TIMEOUT
 from kcconf.lint.findings import lint_files
 from kcconf.model.objects import LOGIN_SHORTEST, remember
 from kcconf.output.escape import printable
@@ -58,19 +59,54 @@ def connection_options(func: F) -> F:
             "--password",
             envvar="KCCONF_PASSWORD",
             callback=sensitive,
-            help="Admin user's password.",
+            help="Admin user's password (visible in `ps`: prefer --password-file).",
         ),
+        *secret_options("password", "the admin user's password"),
         click.option("--client-id", envvar="KCCONF_CLIENT_ID", help="Service-account client."),
         click.option(
             "--client-secret",
             envvar="KCCONF_CLIENT_SECRET",
             callback=sensitive,
-            help="Service-account client's secret.",
+            help="Service-account client's secret (prefer --client-secret-file).",
+        ),
+        *secret_options("client-secret", "the client's secret"),
+        click.option(
+            "--ca-bundle",
+            envvar="KCCONF_CA_BUNDLE",
+            type=click.Path(exists=True),
+            help="CA certificates (PEM) to check Keycloak's TLS certificate against.",
+        ),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            help="Do not check Keycloak's TLS certificate (warned about on every run).",
+        ),
+        click.option(
+            "--timeout",
+            envvar="KCCONF_TIMEOUT",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds to wait for each answer from Keycloak.",
         ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def secret_options(name: str, what: str) -> list[Callable[[F], F]]:
+    """--NAME-file and --NAME-stdin: a secret kept out of `ps` and the shell's history."""
+    variable = f"KCCONF_{name.upper().replace('-', '_')}_FILE"
+    return [
+        click.option(
+            f"--{name}-file",
+            envvar=variable,
+            type=click.Path(dir_okay=False),
+            help=f"Read {what} from this file ({variable}).",
+        ),
+        click.option(f"--{name}-stdin", is_flag=True, help=f"Read {what} from stdin."),
+    ]
 
 
 @click.group()
