@@ -20,6 +20,8 @@ from kcconf.errors import KeyPath, Problem, SpecError
 from kcconf.kinds import BY_NAME, KINDS
 from kcconf.kinds.base import Reference
 from kcconf.spec.checker import SpecChecker
+from kcconf.spec.desired import desired_state
+from kcconf.spec.names import check_names
 from kcconf.spec.schema import realm_schema
 from kcconf.spec.yamlload import Document, load_document
 
@@ -34,8 +36,20 @@ _TYPE_NAMES = {
 
 
 def validate_files(paths: Sequence[Path]) -> list[Problem]:
-    """Load and check every file; all problems, sorted by file, line and column."""
-    return checked_documents(paths)[1]
+    """Load and check every file as plan would, without Keycloak: all problems, sorted by
+    file, line and column. Environment variables are read (an unset one is a problem) and two
+    files declaring one realm are a problem, as they are for plan and apply."""
+    unique: dict[Path, Path] = {}
+    for path in paths:  # a file named twice is one spec, not a realm declared twice
+        unique.setdefault(path.resolve(), path)
+    docs, problems = checked_documents(list(unique.values()))
+    for doc in docs:
+        try:
+            desired_state(doc)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    problems.extend(duplicate_realms(docs))
+    return _sorted(problems)
 
 
 def checked_documents(
@@ -55,6 +69,24 @@ def checked_documents(
         if not found:
             docs.append(doc)
     return docs, _sorted(problems)
+
+
+REALM_NAME: KeyPath = ("realm", "name")
+
+
+def duplicate_realms(docs: Sequence[Document]) -> list[Problem]:
+    """A realm declared by a second file, at that file's realm name: one realm, one file."""
+    first: dict[str, Document] = {}
+    problems = []
+    for doc in docs:
+        realm = doc.data["realm"]["name"]
+        if realm in first:
+            where = first[realm].where(REALM_NAME)
+            message = f"realm '{realm}' is declared in {where} too; write each realm in one file"
+            problems.append(Problem(doc.where(REALM_NAME), REALM_NAME, message))
+        else:
+            first[realm] = doc
+    return problems
 
 
 def check_document(doc: Document, references: bool = True) -> list[Problem]:
@@ -137,6 +169,8 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
         return f"missing required key {', '.join(map(_quote, missing))}"
     if error.validator == "minLength":
         return "must not be empty"
+    if error.validator == "maxLength":
+        return f"longer than {value} characters"
     if error.validator == "uniqueItems":
         return f"{_quote(instance[_first_repeat(instance) or 0])} is listed more than once"
     return error.message
@@ -208,6 +242,7 @@ class _Checker(SpecChecker):
     def run(self) -> list[Problem]:
         for kind in KINDS:
             kind.check(self)
+        check_names(self)
         if self.references:
             self._check_references()
         return self.problems
@@ -236,8 +271,8 @@ class _Checker(SpecChecker):
 
     def _known(self) -> dict[str, set[str] | None]:
         """Kind -> names a reference may use; None where that cannot be told (malformed)."""
-        realm = self.get(("realm", "name"))
-        usable = isinstance(realm, str) and ("realm", "name") not in self.tainted
+        realm = self.get(REALM_NAME)
+        usable = isinstance(realm, str) and REALM_NAME not in self.tainted
         known: dict[str, set[str] | None] = {}
         for kind in KINDS:
             declared = kind.declared(self.doc.data)
