@@ -4,11 +4,13 @@ environment variable that is not set, and one realm declared by two files (issue
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.conftest import Target
+from tests.helpers import Run, run_cli
 
 SPEC = """\
 realm:
@@ -84,3 +86,22 @@ def test_validate_and_plan_report_the_same_problems() -> None:
     )
     assert (planned.code, planned.out) == (1, "")
     assert planned.err == "".join(f"error: {line}\n" for line in validated.out.splitlines())
+
+
+def test_a_new_realm_naming_what_nothing_makes_is_refused_before_it_is_created(
+    kcconf: Callable[..., Run], keycloak: Target, realm: str, tmp_path: Path
+) -> None:
+    # Before: apply created the realm, then failed without a file:line ("realm-role ghost does
+    # not exist in Keycloak or the spec"); the half-made realm stayed.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        f"realm: {{name: {realm}}}\nusers:\n  - username: bob\n    realmRoles: [ghost]\n",
+        encoding="utf-8",
+    )
+    result = kcconf("apply", "--auto-approve", str(spec))
+    assert (result.code, result.out) == (1, "")
+    assert result.err.endswith(
+        f"error: {spec}:4:18: users[0].realmRoles[0]: unknown realm role 'ghost'"
+        " (not declared under roles and not a Keycloak built-in)\n"
+    )
+    assert realm not in {r["realm"] for r in keycloak.api().get("")}

@@ -89,6 +89,12 @@ def duplicate_realms(docs: Sequence[Document]) -> list[Problem]:
     return problems
 
 
+def unresolved_references(doc: Document) -> list[Problem]:
+    """Names a checked spec gives that it neither declares nor Keycloak builds in: what a realm
+    still to be created would lack, so plan and apply refuse them before creating it."""
+    return _Checker(doc, set(), references=True).run_references()
+
+
 def check_document(doc: Document, references: bool = True) -> list[Problem]:
     """Every schema, semantic and reference problem of one loaded spec.
 
@@ -243,8 +249,10 @@ class _Checker(SpecChecker):
         for kind in KINDS:
             kind.check(self)
         check_names(self)
-        if self.references:
-            self._check_references()
+        return self.run_references() if self.references else self.problems
+
+    def run_references(self) -> list[Problem]:
+        self._check_references()
         return self.problems
 
     # References: every name one kind's objects give to another kind's object.

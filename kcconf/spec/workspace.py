@@ -10,7 +10,7 @@ from pathlib import Path
 from kcconf.errors import KcconfError, Problem, SpecError, raise_if_problems
 from kcconf.model.objects import State
 from kcconf.spec.desired import desired_state
-from kcconf.spec.validate import check_document, duplicate_realms
+from kcconf.spec.validate import check_document, duplicate_realms, unresolved_references
 from kcconf.spec.yamlload import Document, load_document
 
 SUFFIXES = (".yaml", ".yml")
@@ -21,6 +21,8 @@ class SpecFile:
     path: Path
     desired: State
     sha256: str
+    # Names neither declared nor built in: missing from a realm that does not exist yet.
+    unresolved: tuple[Problem, ...] = ()
 
     @property
     def realm(self) -> str:
@@ -60,7 +62,8 @@ def load_all(paths: Sequence[Path], realm: str | None = None) -> list[SpecFile]:
             doc = load_document(path)
             raise_if_problems(check_document(doc, references=False))
             docs.append(doc)  # its realm counts for duplicates, even if a secret is missing
-            specs.append(SpecFile(path, desired_state(doc), digest(path)))
+            unresolved = tuple(unresolved_references(doc))
+            specs.append(SpecFile(path, desired_state(doc), digest(path), unresolved))
         except SpecError as exc:
             problems.extend(exc.problems)
     problems.extend(duplicate_realms(docs))
