@@ -197,3 +197,15 @@ def test_the_scan_reports_the_first_bound_passed_as_a_spec_error() -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"f.yaml:1:67: a{'[0]' * 63}: nested more than 64 levels deep, aliases expanded"
     ]
+
+
+def test_a_key_with_a_line_break_is_reported_on_one_line() -> None:
+    # Found by tests/test_fuzz.py: the key was printed as written, forging a second error line.
+    result = validate('realm: {name: x}\n"a\\nerror: forged": 1\n')
+    assert result == (
+        1,
+        "spec.yaml:2:1: a\\x0aerror: forged: unknown key 'a\\x0aerror: forged'; allowed keys:"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " prune, tokens, impersonation\n",
+        ONE_PROBLEM,
+    )
