@@ -51,7 +51,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {format_keypath(self.keypath)}: {self.message}"
+        return one_line(f"{self.location}: {format_keypath(self.keypath)}: {self.message}")
+
+
+# Line breaks and other control characters, as a spec's keys and values may hold them.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped: a problem is one line of output."""
+    return text.translate(_CONTROL)
 
 
 class KcconfError(Exception):

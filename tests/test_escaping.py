@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from kcconf.lint.findings import lint_files
 from kcconf.model.changes import Action, Change, FieldChange, RelationChange
 from kcconf.model.objects import Address, Obj
 from kcconf.output.escape import code_span, fence_for, html_text, printable
@@ -182,8 +181,11 @@ def test_an_error_naming_a_hostile_name_is_one_printable_line(
     run = run_cli("plan", str(spec))
     assert run.code == 1
     lines = run.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {spec}:6:")
-    assert "a\\nerror: forged\\x1b[2J" in lines[0] and "\x1b" not in run.err
+    # Both names are refused (control characters), each on one line of its own: no line the
+    # spec forged, no raw escape sequence.
+    assert [ln.split(": ", 2)[1].rsplit(":", 2)[1] for ln in lines] == ["5", "6"]
+    assert all(ln.startswith(f"error: {spec}:") for ln in lines)
+    assert "\x1b" not in run.err and not any(ln.startswith("error: forged") for ln in lines)
 
 
 def test_a_lint_finding_naming_a_hostile_client_is_one_printable_line(tmp_path: Path) -> None:
@@ -196,6 +198,9 @@ def test_a_lint_finding_naming_a_hostile_client_is_one_printable_line(tmp_path: 
             "    directAccessGrantsEnabled: true\n",
         )
     )
-    (finding,) = lint_files([spec])
-    assert "\n" not in str(finding) and "\x1b" not in str(finding)
-    assert "client 'app\\nspec.yaml:1:1: KC000 forged\\x1b[2J'" in str(finding)
+    # Such a name is refused before any rule runs (a name with control characters), in one
+    # line: the spec cannot forge a finding line.
+    run = run_cli("lint", str(spec))
+    assert (run.code, run.out) == (1, "")
+    (line,) = run.err.splitlines()
+    assert line.startswith(f"error: {spec}:5:5: clients[0].clientId: ") and "\x1b" not in line

@@ -104,7 +104,10 @@ def test_two_files_declaring_one_realm_name_both(tmp_path: Path) -> None:
     second = spec(tmp_path / "nested" / "b.yaml", "x")
     with pytest.raises(KcconfError) as caught:
         load_all([tmp_path])
-    assert str(caught.value) == f"realm 'x' is declared by both {first} and {second}"
+    assert str(caught.value) == (
+        f"{second}:2:3: realm.name: realm 'x' is declared in {first}:2:3 too;"
+        " write each realm in one file"
+    )
 
 
 def test_realm_selects_one_spec(tmp_path: Path) -> None:

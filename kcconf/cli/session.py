@@ -13,7 +13,7 @@ import click
 
 from kcconf.checks.assertions import summary as check_summary
 from kcconf.checks.run import run_checks
-from kcconf.errors import KcconfError
+from kcconf.errors import KcconfError, raise_if_problems
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
 from kcconf.keycloak.transport import Tls
@@ -71,10 +71,13 @@ class Session:
             log(message)
 
     def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
-        return [
-            make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
-            for s in specs
-        ]
+        plans = []
+        for s in specs:
+            planned = make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
+            if not planned.realm_exists:  # refuse, with file:line, before the realm is created
+                raise_if_problems(s.unresolved)
+            plans.append(planned)
+        return plans
 
     def apply(self, spec: SpecFile, planned: Plan) -> None:
         if planned.empty:
