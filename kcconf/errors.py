@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from kcconf.model.objects import redact
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -49,7 +51,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {format_keypath(self.keypath)}: {self.message}"
+        return one_line(f"{self.location}: {format_keypath(self.keypath)}: {self.message}")
+
+
+# Line breaks and other control characters, as a spec's keys and values may hold them.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped: a problem is one line of output."""
+    return text.translate(_CONTROL)
 
 
 class KcconfError(Exception):
@@ -68,7 +80,8 @@ class KeycloakError(KcconfError):
     """Keycloak refused or failed a request; `status` is the HTTP status, 0 if none came."""
 
     def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
+        # Keycloak's words, or a proxy's error page, may echo a request and its credentials.
+        super().__init__(redact(message))
         self.status = status
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -135,9 +136,20 @@ def test_a_new_realm_converts_to_its_name_and_enabled_alone() -> None:
         assert spec == {"realm": {"name": "fresh", "enabled": True}}, measured
 
 
+def _env_names(node: Any) -> set[str]:
+    """Every variable a spec reads through `{env: NAME}`."""
+    if isinstance(node, dict):
+        if set(node) == {"env"}:
+            return {str(node["env"])}
+        return set().union(*(_env_names(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_env_names(v) for v in node))
+    return set()
+
+
 @pytest.mark.parametrize("path", _exports(), ids=lambda p: p.stem[:40])
 def test_every_export_converts_to_a_valid_stable_spec_without_secrets(
-    path: Path, tmp_path: Path
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     baseline = stored()
     rep = json.loads(path.read_text())
@@ -145,6 +157,8 @@ def test_every_export_converts_to_a_valid_stable_spec_without_secrets(
     assert render(convert(rep, baseline).spec, "convert", baseline.version) == first
     written = tmp_path / f"{path.stem}.yaml"
     written.write_text(first)
+    for name in _env_names(yaml.safe_load(first)):  # validate reads them, as plan does
+        monkeypatch.setenv(name, f"canary-{name.lower()}-value")
     assert [str(p) for p in validate_files([written])] == []
     spec = yaml.safe_load(first)
     assert spec["realm"]["name"] == rep["realm"]

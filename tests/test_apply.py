@@ -340,3 +340,15 @@ def test_a_service_account_in_the_realm_itself_can_plan_and_apply(
     )
     assert kcconf("apply", "--auto-approve", str(spec)).code == 0
     assert_in_sync(kcconf, spec)
+
+
+def test_a_client_scope_without_a_protocol_is_created_as_openid_connect(
+    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path
+) -> None:
+    # Keycloak answers 400 "Unexpected protocol" to a scope created without one.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(realm_spec(realm, "clientScopes:\n  - name: plain\n"))
+    applied = kcconf("apply", "--auto-approve", str(spec))
+    assert applied.code == 0, applied.err
+    assert index.scopes()["plain"]["protocol"] == "openid-connect"
+    assert_in_sync(kcconf, spec)

@@ -569,7 +569,7 @@ def test_a_finding_prints_as_file_line_column_rule_message_and_fix() -> None:
     finding = Finding("KC004", Location("a.yaml", 3, 7), ("clients", 0), "says why", "do this")
     assert str(finding) == "a.yaml:3:7: KC004 says why (fix: do this)"
     assert finding.severity == "warning"
-    assert sorted(RULES) == [f"KC00{n}" for n in range(9)]
+    assert sorted(RULES) == [f"KC00{n}" for n in range(10)]
     assert [r.id for r in RULES.values() if r.severity == "warning"] == ["KC004"]
 
 

@@ -28,7 +28,14 @@ def problems(text: str, name: str = "spec.yaml") -> list[str]:
     return [str(problem) for problem in validate_files([path])]
 
 
-def test_full_example_from_the_docs_is_valid() -> None:
+@pytest.fixture
+def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The full example's secrets: validate reads them, as plan does."""
+    for name in ("OUR_CLIENT_SECRET", "MODERATOR_PASSWORD"):
+        monkeypatch.setenv(name, "canary-secret")
+
+
+def test_full_example_from_the_docs_is_valid(secrets: None) -> None:
     assert validate_files([FULL_EXAMPLE]) == []
 
 
@@ -116,6 +123,7 @@ def test_secret_written_as_a_plain_string(here: Path) -> None:
     assert problems(text) == [
         "spec.yaml:4:5: clients[0].secret: secrets come from environment variables:"
         " write {env: NAME}, never the secret itself",
+        "spec.yaml:6:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:7:16: users[0].password.env: not an environment variable name:"
         " use letters, digits and _, not starting with a digit",
         "spec.yaml:7:32: users[0].password.value: unknown key 'value'; allowed keys: env",
@@ -161,6 +169,7 @@ def test_attribute_values(here: Path) -> None:
     """
     assert problems(text) == [
         "spec.yaml:3:16: realm.attributes.a: must be a string, a number or a boolean, not a list",
+        "spec.yaml:5:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:6:39: users[0].attributes.bad: must be a string or a list, not a mapping",
     ]
 
@@ -222,7 +231,9 @@ def test_duplicate_natural_keys_name_the_first_line(here: Path) -> None:
         "spec.yaml:12:9: clients[0].roles[1].name: duplicate role 'reader' of client 'app':"
         " declared on lines 11 and 12",
         "spec.yaml:13:5: clients[1].clientId: duplicate clientId 'app': declared on lines 9 and 13",
+        "spec.yaml:15:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:16:5: users[1].username: duplicate username 'mo': declared on lines 15 and 16",
+        "spec.yaml:16:5: users[1].username: shorter than 3 characters: Keycloak refuses it",
     ]
 
 
@@ -264,6 +275,7 @@ def test_unknown_realm_roles(here: Path) -> None:
         "spec.yaml:7:63: clients[0].scopeMappings.realmRoles[2]:"
         " unknown realm role 'default-roles-Demo'"
         " (not declared under roles and not a Keycloak built-in)",
+        "spec.yaml:9:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:10:27: users[0].realmRoles[1]: unknown realm role 'nobody'"
         " (not declared under roles and not a Keycloak built-in)",
     ]
@@ -296,6 +308,7 @@ def test_unknown_clients_and_client_roles(here: Path) -> None:
         "spec.yaml:10:42: clients[0].roles[0].composites.clientRoles.app[0]:"
         " unknown role 'writer' of client 'app'"
         " (not declared under that client's roles and not a Keycloak built-in)",
+        "spec.yaml:14:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:15:65: users[0].clientRoles.account[2]: unknown role 'nope' of client 'account'"
         " (not declared under that client's roles and not a Keycloak built-in)",
         "spec.yaml:15:84: users[0].clientRoles.admin-cli[0]: unknown role 'x' of client"
@@ -328,13 +341,14 @@ def test_malformed_parts_get_schema_messages_only(here: Path) -> None:
         "spec.yaml:9:34: clients[0].defaultClientScopes[1]: must be a string, not a number",
         "spec.yaml:10:5: clients[0].scopeMappings: must be a mapping, not a list",
         "spec.yaml:11:5: clients[0].roles: must be a list, not a mapping",
+        "spec.yaml:13:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:15:19: users[0].clientRoles.app: must be a list, not a string",
         "spec.yaml:15:32: users[0].clientRoles.nowhere: unknown client 'nowhere'"
         " (not declared under clients and not a Keycloak built-in)",
     ]
 
 
-def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path) -> None:
+def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path, secrets: None) -> None:
     Path("b.yaml").write_text("realm: {name: b, enabled: 1}\nextra: 1\n", encoding="utf-8")
     Path("a.yaml").write_text("realm:\n  name: a\n  name: a\n", encoding="utf-8")
     shutil.copy(FULL_EXAMPLE, "ok.yaml")
@@ -381,16 +395,19 @@ def test_groups_are_checked_like_the_rest(here: Path) -> None:
         "spec.yaml:10:9: groups[0].subGroups[1].name: duplicate group '/staff/moderators':"
         " declared on lines 9 and 10",
         "spec.yaml:15:5: groups[2].name: duplicate group '/staff': declared on lines 5 and 15",
+        "spec.yaml:17:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:18:60: users[0].groups[2]: unknown group '/guests/moderators'"
         " (not declared under groups)",
         "spec.yaml:18:80: users[0].groups[3]: unknown group '/nope' (not declared under groups)",
     ]
-    # Without reference checks (plan and apply check against the live realm), only duplicates.
+    # Without reference checks (plan and apply check against the live realm), only duplicates
+    # and names Keycloak refuses.
     doc = load_document(Path("spec.yaml"))
     assert [str(p) for p in check_document(doc, references=False)] == [
         "spec.yaml:10:9: groups[0].subGroups[1].name: duplicate group '/staff/moderators':"
         " declared on lines 9 and 10",
         "spec.yaml:15:5: groups[2].name: duplicate group '/staff': declared on lines 5 and 15",
+        "spec.yaml:17:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
     ]
 
 
@@ -419,6 +436,7 @@ def test_group_names_and_paths_are_checked_by_the_schema(here: Path) -> None:
         "spec.yaml:7:9: groups[0].subGroups[1].description: unknown key 'description';"
         " allowed keys: name, attributes, realmRoles, clientRoles, subGroups, renamedFrom",
         "spec.yaml:9:5: groups[1].subGroups: must be a list, not a mapping",
+        "spec.yaml:11:5: users[0].username: shorter than 3 characters: Keycloak refuses it",
         "spec.yaml:12:14: users[0].groups[0]: not a group path: write the group's names from the"
         " top-level group down, each after a '/', e.g. /staff/moderators",
         "spec.yaml:12:21: users[0].groups[1]: not a group path: write the group's names from the"

@@ -77,13 +77,13 @@ def test_load_all_gives_each_spec_its_realm_state_and_digest(tmp_path: Path) -> 
 def test_load_all_reports_the_problems_of_every_file_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("KCCONF_TEST_UNSET_SECRET", raising=False)
+    monkeypatch.delenv("SPEC_TEST_UNSET_SECRET", raising=False)
     spec(tmp_path / "a-good.yaml", "good")
     (tmp_path / "b.yaml").write_text('realm:\n  name: b\n  enabled: "yes"\n')
     (tmp_path / "c.yml").write_text("realm:\n  nam: c\n")
     (tmp_path / "d.yaml").write_text(
         "realm:\n  name: d\nclients:\n  - clientId: app\n"
-        "    secret: {env: KCCONF_TEST_UNSET_SECRET}\n"
+        "    secret: {env: SPEC_TEST_UNSET_SECRET}\n"
     )
     with pytest.raises(SpecError) as caught:
         load_all([tmp_path])
@@ -94,7 +94,7 @@ def test_load_all_reports_the_problems_of_every_file_at_once(
         # A realm key kcconf does not know is an error, never passed on silently.
         f"{c}:2:3: realm.nam: unknown key 'nam' (did you mean 'name'?); `kcconf schema` lists"
         " the 110 allowed here",
-        f"{d}:5:5: clients[0].secret: environment variable KCCONF_TEST_UNSET_SECRET is not set",
+        f"{d}:5:5: clients[0].secret: environment variable SPEC_TEST_UNSET_SECRET is not set",
     ]
     assert str(caught.value) == "\n".join(str(p) for p in caught.value.problems)
 
@@ -104,7 +104,10 @@ def test_two_files_declaring_one_realm_name_both(tmp_path: Path) -> None:
     second = spec(tmp_path / "nested" / "b.yaml", "x")
     with pytest.raises(KcconfError) as caught:
         load_all([tmp_path])
-    assert str(caught.value) == f"realm 'x' is declared by both {first} and {second}"
+    assert str(caught.value) == (
+        f"{second}:2:3: realm.name: realm 'x' is declared in {first}:2:3 too;"
+        " write each realm in one file"
+    )
 
 
 def test_realm_selects_one_spec(tmp_path: Path) -> None:

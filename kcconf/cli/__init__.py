@@ -22,12 +22,14 @@ from kcconf.adopt.write import write as write_adopted
 from kcconf.checks.rules import RULES
 from kcconf.checks.token_preview import preview, render_preview
 from kcconf.cli.session import Session, confirm, emit, log, paint, render
-from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError
+from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError, SpecError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.transport import DEFAULT_TIMEOUT
 from kcconf.lint.findings import lint_files
-from kcconf.output.saved import check_current, check_specs, is_saved_plan, save
-from kcconf.output.saved import load as load_saved
+from kcconf.model.objects import LOGIN_SHORTEST, remember
+from kcconf.output.escape import printable
+from kcconf.output.saved import check_current, check_specs, open_saved, save
 from kcconf.output.text import render_plans
 from kcconf.planning.safety import check_deletes
 from kcconf.spec.schema import realm_schema
@@ -35,6 +37,14 @@ from kcconf.spec.validate import validate_files
 from kcconf.spec.workspace import load_all
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def sensitive(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A login credential, from its option or its variable: scrubbed from all kcconf prints,
+    since a server or proxy may echo the token request (and so the credential) in an error."""
+    if value:
+        remember(value, LOGIN_SHORTEST)
+    return value
 
 
 def connection_options(func: F) -> F:
@@ -49,17 +59,58 @@ def connection_options(func: F) -> F:
             help="Realm to log in to.",
         ),
         click.option("--username", envvar="KCCONF_USERNAME", help="Admin user."),
-        click.option("--password", envvar="KCCONF_PASSWORD", help="Admin user's password."),
+        click.option(
+            "--password",
+            envvar="KCCONF_PASSWORD",
+            callback=sensitive,
+            help="Admin user's password (visible in `ps`: prefer --password-file).",
+        ),
+        *secret_options("password", "the admin user's password"),
         click.option("--client-id", envvar="KCCONF_CLIENT_ID", help="Service-account client."),
         click.option(
             "--client-secret",
             envvar="KCCONF_CLIENT_SECRET",
-            help="Service-account client's secret.",
+            callback=sensitive,
+            help="Service-account client's secret (prefer --client-secret-file).",
+        ),
+        *secret_options("client-secret", "the client's secret"),
+        click.option(
+            "--ca-bundle",
+            envvar="KCCONF_CA_BUNDLE",
+            type=click.Path(exists=True),
+            help="CA certificates (PEM) to check Keycloak's TLS certificate against.",
+        ),
+        click.option(
+            "--insecure",
+            is_flag=True,
+            help="Do not check Keycloak's TLS certificate (warned about on every run).",
+        ),
+        click.option(
+            "--timeout",
+            envvar="KCCONF_TIMEOUT",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_TIMEOUT,
+            show_default=True,
+            help="Seconds to wait for each answer from Keycloak.",
         ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def secret_options(name: str, what: str) -> list[Callable[[F], F]]:
+    """--NAME-file and --NAME-stdin: a secret kept out of `ps` and the shell's history."""
+    variable = f"KCCONF_{name.upper().replace('-', '_')}_FILE"
+    return [
+        click.option(
+            f"--{name}-file",
+            envvar=variable,
+            type=click.Path(dir_okay=False),
+            help=f"Read {what} from this file ({variable}).",
+        ),
+        click.option(f"--{name}-stdin", is_flag=True, help=f"Read {what} from stdin."),
+    ]
 
 
 @click.group()
@@ -149,7 +200,7 @@ def plan(
     session = Session(opts, quiet)
     plans = session.plan(specs)
     for warning in (w for p in plans for w in p.warnings):
-        log(warning)
+        log(printable(warning))  # names the spec and the realm chose
     emit(render(plans, fmt))
     if out is not None:
         save(out, specs, plans)
@@ -189,7 +240,7 @@ def apply(
     PATHS are spec files and directories, or one saved plan (kcconf plan --out), which is
     applied exactly or refused if the specs or the realm changed since it was made.
     """
-    saved = load_saved(paths[0]) if len(paths) == 1 and is_saved_plan(paths[0]) else None
+    saved = open_saved(paths[0]) if len(paths) == 1 else None  # None: specs, not a plan
     if saved is not None:
         check_specs(saved)
         paths, auto_approve = tuple(saved.spec_paths), True  # reviewed when it was made
@@ -378,6 +429,13 @@ def sandbox_stop() -> None:
     sandbox.clear_state()
 
 
+def error_lines(exc: KcconfError) -> list[str]:
+    """One line per problem, each printable: names from specs and Keycloak's words may hold
+    newlines (a forged extra line) or terminal escape sequences."""
+    found = [str(p) for p in exc.problems] if isinstance(exc, SpecError) else [str(exc)]
+    return [printable(line) for line in found]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: expected errors exit 1 with one line, bugs exit 3 with a report."""
     try:
@@ -391,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
         log("aborted")
         sys.exit(EXIT_ERROR)
     except KcconfError as exc:
-        for line in str(exc).splitlines():
+        for line in error_lines(exc):
             log(f"error: {line}")
         sys.exit(EXIT_ERROR)
     except Exception:

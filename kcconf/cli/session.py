@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from kcconf.checks.assertions import summary as check_summary
 from kcconf.checks.run import run_checks
-from kcconf.errors import KcconfError
+from kcconf.errors import KcconfError, raise_if_problems
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
-from kcconf.model.objects import redact
+from kcconf.keycloak.transport import Tls
+from kcconf.model.objects import LOGIN_SHORTEST, redact, remember
 from kcconf.output.json_plan import document
 from kcconf.output.markdown import render_markdown
 from kcconf.output.text import Paint, coloured, plain, render_plan, render_plans
@@ -48,6 +50,12 @@ def paint() -> Paint:
     return plain
 
 
+INSECURE_WARNING = (
+    "warning: --insecure: the TLS certificate of Keycloak is not checked; anyone on the "
+    "network path can read the admin credentials and change the realm"
+)
+
+
 class Session:
     """One login to Keycloak for every realm a command handles, and its progress log."""
 
@@ -55,26 +63,21 @@ class Session:
         if not opts["url"]:
             raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
         self.quiet = quiet
-        self.api = Api(
-            Credentials(
-                url=opts["url"],
-                auth_realm=opts["auth_realm"],
-                username=opts["username"],
-                password=opts["password"],
-                client_id=opts["client_id"],
-                client_secret=opts["client_secret"],
-            )
-        )
+        self.api = Api(credentials(opts))
+        self.api.login()
 
     def log(self, message: str) -> None:
         if not self.quiet:
             log(message)
 
     def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
-        return [
-            make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
-            for s in specs
-        ]
+        plans = []
+        for s in specs:
+            planned = make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
+            if not planned.realm_exists:  # refuse, with file:line, before the realm is created
+                raise_if_problems(s.unresolved)
+            plans.append(planned)
+        return plans
 
     def apply(self, spec: SpecFile, planned: Plan) -> None:
         if planned.empty:
@@ -98,6 +101,53 @@ class Session:
     def log_requests(self) -> None:
         counts = ", ".join(f"{m} {n}" for m, n in sorted(self.api.counts.items()))
         self.log(f"admin API requests: {counts or 'none'}")
+
+
+def credentials(opts: dict[str, Any]) -> Credentials:
+    """The connection options as credentials; secrets from their option, file or stdin."""
+    if opts["password_stdin"] and opts["client_secret_stdin"]:
+        raise KcconfError("--password-stdin and --client-secret-stdin cannot both read stdin")
+    if opts["insecure"] and opts["ca_bundle"]:
+        raise KcconfError("--insecure and --ca-bundle contradict each other: give one")
+    if opts["insecure"]:
+        log(INSECURE_WARNING)  # on every run, --quiet or not: it must not become normal
+    return Credentials(
+        url=opts["url"],
+        auth_realm=opts["auth_realm"],
+        username=opts["username"],
+        password=secret(opts, "password", "KCCONF_PASSWORD_FILE"),
+        client_id=opts["client_id"],
+        client_secret=secret(opts, "client_secret", "KCCONF_CLIENT_SECRET_FILE"),
+        tls=Tls(ca_bundle=opts["ca_bundle"], insecure=opts["insecure"]),
+        timeout=opts["timeout"],
+    )
+
+
+def secret(opts: dict[str, Any], name: str, file_variable: str) -> str | None:
+    """A password or client secret from --NAME, --NAME-file or --NAME-stdin: the last two keep
+    it out of `ps` and of the shell's history. One trailing newline (echo's) is dropped."""
+    flag, label = "--" + name.replace("_", "-"), name.replace("_", " ")
+    value, path, stdin = opts[name], opts[f"{name}_file"], opts[f"{name}_stdin"]
+    if len([given for given in (value, path, stdin) if given]) > 1:
+        raise KcconfError(
+            f"give the {label} one way: {flag}, {flag}-file ({file_variable}) or "
+            f"{flag}-stdin, not several"
+        )
+    if path:
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise KcconfError(f"cannot read the {label} file {path}: {exc.strerror}") from None
+        where = f"the {label} file {path}"
+    elif stdin:
+        text, where = sys.stdin.read(), f"{flag}: stdin"
+    else:
+        return str(value) if value else None
+    text = text.removesuffix("\n").removesuffix("\r")
+    if not text:
+        raise KcconfError(f"{where} is empty")
+    remember(text, LOGIN_SHORTEST)  # scrubbed from every print, as --password's value is
+    return text
 
 
 def confirm(realms: str) -> None:

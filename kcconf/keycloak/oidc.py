@@ -9,8 +9,9 @@ import base64
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-import requests
+from kcconf.keycloak.transport import Transport
 
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
@@ -39,8 +40,10 @@ def decode(token: str) -> dict[str, Any]:
 
 
 def _token(url: str, realm: str, data: dict[str, str]) -> Answer:
-    endpoint = f"{url}/realms/{realm}/protocol/openid-connect/token"
-    resp = requests.post(endpoint, data=data, timeout=30)
+    """A grant at the realm's token endpoint, reached as kcconf reaches the admin API (the
+    URL's path kept, one attempt: a POST is never sent twice)."""
+    path = f"realms/{quote(realm, safe='')}/protocol/openid-connect/token"
+    resp = Transport(url).send("POST", path, data=data)
     try:
         body = resp.json()
     except ValueError:

@@ -20,7 +20,16 @@ from kcconf.keycloak.endpoints import Endpoint, RoleMappings
 from kcconf.keycloak.rest import seg
 from kcconf.keycloak.versions import since_text, version_tuple
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, Secret, State, flatten, owned, unflatten_into
+from kcconf.model.objects import (
+    Address,
+    Obj,
+    Secret,
+    State,
+    flatten,
+    forbidden_env,
+    owned,
+    unflatten_into,
+)
 from kcconf.spec.checker import SpecChecker
 from kcconf.spec.yamlload import Document
 
@@ -39,13 +48,27 @@ class SpecContext:
         self.containers: dict[str, set[str]] = {}
 
     def secret(self, keypath: KeyPath, ref: Mapping[str, str]) -> Secret | None:
+        """The secret `{env: NAME}` names, or None with a problem recorded at `keypath`."""
         name = ref["env"]
-        if name not in self.env:
+        why = self._unusable(name)
+        if why is not None:
             self.problems.append(
-                Problem(self.doc.where(keypath), keypath, f"environment variable {name} is not set")
+                Problem(self.doc.where(keypath), keypath, f"environment variable {name} {why}")
             )
             return None
         return Secret(self.env[name])
+
+    def _unusable(self, name: str) -> str | None:
+        forbidden = forbidden_env(name)
+        if forbidden is not None:  # refused even when unset: the spec must not ask for it
+            return f"cannot be a spec secret: it matches {forbidden}, see docs/spec-format.md"
+        if name not in self.env:
+            return "is not set"
+        # CI systems often give a missing secret as an empty variable; an empty client
+        # secret is one Keycloak accepts at its token endpoint (docs/keycloak-facts.md 3.13).
+        if not self.env[name].strip():
+            return "is set but empty" if not self.env[name] else "holds only whitespace"
+        return None
 
 
 Change_ = Callable[[RealmAdmin, Address, Sequence[str]], None]

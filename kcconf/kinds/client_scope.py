@@ -93,6 +93,8 @@ class ClientScopeKind(base.Kind):
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"name": change.address.name}, change.target.fields)
+        # Keycloak refuses a scope without a protocol (docs/keycloak-facts.md 14.8).
+        body.setdefault("protocol", "openid-connect")
         ep.CLIENT_SCOPES.create(admin, marked(body))
 
     def check(self, checker: SpecChecker) -> None:

@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from kcconf.errors import KeyPath, Location, SpecError
 from kcconf.lint.rules import Hit, find_hits
+from kcconf.output.escape import printable
 from kcconf.spec.validate import checked_documents
 from kcconf.spec.yamlload import Document
 
@@ -101,6 +102,13 @@ RULES: Mapping[str, Rule] = MappingProxyType(
                 "keep the secret out of the file: a ${vault.NAME} reference where Keycloak"
                 " resolves one, or set it outside kcconf",
             ),
+            Rule(
+                "KC009",
+                "error",
+                "a secret read from kcconf's own or a CI or cloud credential's variable",
+                "give the secret its own variable (APP_SECRET) holding only that secret;"
+                " plan and apply refuse this reference",
+            ),
         )
     }
 )
@@ -126,7 +134,7 @@ class Finding:
         text = f"{self.location}: {self.rule} {self.message} (fix: {self.fix})"
         if self.silenced_reason is not None:
             text += f" [silenced: {self.silenced_reason}]"
-        return text
+        return printable(text)  # the file's names: no forged lines, no terminal escapes
 
 
 def lint_files(

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from kcconf.errors import KeyPath
 from kcconf.kinds.role import default_roles_name
+from kcconf.model.objects import forbidden_env
 
 _RM = "realm-management"
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -58,6 +59,7 @@ def find_hits(data: Any, impersonation_limit: int = 3) -> list[Hit]:
         hits.extend(
             _literal_secrets(("realm", "smtpServer"), realm.get("smtpServer"), "smtpServer setting")
         )
+    hits.extend(_forbidden_env_refs((), data))
     return hits
 
 
@@ -306,3 +308,20 @@ def _is_literal(value: Any) -> bool:
     if text.lower() in ("", "true", "false") or re.fullmatch(r"[0-9.]+", text):
         return False
     return not text.startswith("${vault.")
+
+
+def _forbidden_env_refs(path: KeyPath, value: Any) -> Iterator[Hit]:
+    """Every `{env: NAME}` whose NAME a spec may not read, wherever the schema lets one stand
+    (client secrets, user passwords, the SMTP password, and any added later)."""
+    if isinstance(value, dict):
+        name = value.get("env")
+        why = forbidden_env(name) if set(value) == {"env"} and isinstance(name, str) else None
+        if why is not None:
+            message = f"a secret read from environment variable {name}, which matches {why}"
+            yield Hit("KC009", (*path, "env"), message)
+            return
+        for key, inner in value.items():
+            yield from _forbidden_env_refs((*path, key), inner)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _forbidden_env_refs((*path, index), inner)

@@ -6,9 +6,14 @@ Field values are normalised (see `normal`); relations are sets of names.
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from fnmatch import fnmatchcase
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 # Objects kcconf creates carry this attribute, so a prune can be limited to them.
 MARKER = "kcconf.managed"
@@ -23,12 +28,10 @@ class Secret:
     """
 
     __slots__ = ("_value",)
-    _known: ClassVar[set[str]] = set()
 
     def __init__(self, value: str) -> None:
         self._value = value
-        if len(value) >= 4:  # scrubbing shorter strings would mangle ordinary words
-            Secret._known.add(value)
+        remember(value)
 
     def reveal(self) -> str:
         return self._value
@@ -45,11 +48,87 @@ class Secret:
         return hash(self._value)
 
 
+SENSITIVE = "(sensitive)"
+# Scrubbing shorter strings would mangle ordinary words. Login credentials need more: the
+# sandbox's password `admin` is a word kcconf prints itself ("admin API requests"); shorter
+# ones are still scrubbed wherever they stand as a credential (see _CREDENTIAL_FIELDS).
+SHORTEST = 4
+LOGIN_SHORTEST = 8
+_known: set[str] = set()
+
+# Where a careless server or proxy echoes a request: form fields (`password=...`), JSON or
+# Python-repr keys (`"client_secret": "..."`) and authorization headers. Scrubbed whatever
+# the value, so a login credential too short to scrub by value is still not shown.
+_KEYS = r"password|passwd|client_secret|secret|refresh_token|access_token|id_token|subject_token"
+_CREDENTIAL_FIELDS = (
+    (re.compile(rf"(?i)\b({_KEYS})=[^&\s\"'<>]+"), rf"\1={SENSITIVE}"),
+    (
+        re.compile(rf"""(?i)(["']({_KEYS})["']\s*:\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""),
+        rf'\1"{SENSITIVE}"',
+    ),
+    (re.compile(r"(?i)\b(bearer\s+|authorization:\s*\w+\s+)[\w.~+/=-]{16,}"), rf"\1{SENSITIVE}"),
+)
+
+
+def remember(value: str, shortest: int = SHORTEST) -> None:
+    """Scrub `value` from everything kcconf prints from now on, also as it appears encoded in
+    a form body, a URL, JSON, HTML or a Python repr (an echoed request shows it so)."""
+    if len(value) < shortest:
+        return
+    _known.update(
+        {
+            value,
+            quote_plus(value),
+            quote(value, safe=""),
+            json.dumps(value)[1:-1],
+            json.dumps(value, ensure_ascii=False)[1:-1],
+            html.escape(value),
+            html.escape(value, quote=False),
+            repr(value)[1:-1],
+            repr(value.encode())[2:-1],
+        }
+    )
+
+
 def redact(text: str) -> str:
-    """`text` with every secret kcconf has seen replaced by '(sensitive)'."""
-    for value in sorted(Secret._known, key=len, reverse=True):
-        text = text.replace(value, "(sensitive)")
+    """`text` with every secret kcconf has seen, and every credential field, replaced by
+    '(sensitive)'."""
+    for value in sorted(_known, key=len, reverse=True):
+        text = text.replace(value, SENSITIVE)
+    for pattern, replacement in _CREDENTIAL_FIELDS:
+        text = pattern.sub(replacement, text)
     return text
+
+
+# Environment variables a spec may not read as a secret: kcconf's own settings and login, and
+# the credentials CI systems and cloud SDKs hand a pipeline. A spec naming one would copy that
+# credential into the realm (or send it to the mail host its SMTP settings name), where whoever
+# reads the realm gets it. docs/spec-format.md lists them; kcconf lint flags them (KC009).
+FORBIDDEN_ENV: Mapping[str, tuple[str, ...]] = {
+    "kcconf's own settings and login credentials": ("KCCONF_*",),
+    "a CI system's credential": (
+        *("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_*"),  # GitHub Actions
+        *("CI_JOB_TOKEN", "CI_JOB_JWT*", "CI_REGISTRY_PASSWORD", "CI_DEPLOY_PASSWORD"),  # GitLab
+        *("CI_DEPENDENCY_PROXY_PASSWORD", "SYSTEM_ACCESSTOKEN", "BITBUCKET_STEP_OIDC_TOKEN"),
+        *("BUILDKITE_AGENT_ACCESS_TOKEN", "CIRCLE_OIDC_TOKEN*"),
+    ),
+    "a cloud credential": (
+        *("AWS_*", "AZURE_*", "ARM_*", "GOOGLE_*", "GCP_*", "CLOUDSDK_*", "VAULT_*"),
+    ),
+}
+
+
+def forbidden_env(name: str) -> str | None:
+    """The deny-list pattern `name` matches and what it stands for, or None when a spec may
+    read the variable.
+
+    Compared in upper case: on Windows, `kcconf_password` is the same variable.
+    """
+    for what, patterns in FORBIDDEN_ENV.items():
+        for pattern in patterns:
+            if fnmatchcase(name.upper(), pattern):
+                return f"{pattern} ({what})"
+    return None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import click
 
 from kcconf.kinds import kind_order, relation
 from kcconf.model.changes import Action, Change, FieldChange
+from kcconf.output.escape import printable
 from kcconf.planning.plan import Plan, rename_hints
 
 INDENT = "    "
@@ -33,16 +34,18 @@ def render_plans(plans: Sequence[Plan], paint: Paint = plain) -> str:
     """Every realm's plan; with several realms, each under a heading and a total at the end."""
     if len(plans) == 1:
         return render_plan(plans[0], paint)
-    blocks = [f"Realm {p.realm}:\n{render_plan(p, paint)}" for p in plans]
+    blocks = [f"Realm {printable(p.realm)}:\n{render_plan(p, paint)}" for p in plans]
     return "\n".join(blocks) + "\n" + total(plans) + "\n"
 
 
 def render_plan(plan: Plan, paint: Paint = plain) -> str:
+    """One realm's plan. Every line is made printable on its own (escape.py), so a name can
+    neither start a line of its own nor send the terminal a control sequence."""
     lines: list[str] = []
     for change in plan.changes:
         lines.extend(change_lines(change, paint))
-    lines.extend(f"note: {hint}" for hint in rename_hints(plan))
-    lines.append(summary(plan))
+    lines.extend(printable(f"note: {hint}") for hint in rename_hints(plan))
+    lines.append(printable(summary(plan)))
     if plan.unmanaged:
         lines.append(f"Unmanaged, left alone: {counted(plan.unmanaged)}.")
     return "\n".join(lines) + "\n"
@@ -68,9 +71,10 @@ def summary(plan: Plan) -> str:
 
 def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     renamed = f" (renamed from {change.renamed_from})" if change.renamed_from else ""
-    lines = [paint(f"{change.action.value} {change.address}{renamed}", change.action)]
-    lines.extend(INDENT + field_line(f, change.action) for f in change.fields)
-    lines.extend(INDENT + line for line in relation_lines(change))
+    # Escaped before painting: the colour's own escape sequence is kcconf's, not the name's.
+    lines = [paint(printable(f"{change.action.value} {change.address}{renamed}"), change.action)]
+    lines.extend(printable(INDENT + field_line(f, change.action)) for f in change.fields)
+    lines.extend(printable(INDENT + line) for line in relation_lines(change))
     return lines
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from kcconf.errors import raise_if_problems
-from kcconf.kinds import KINDS, prune_keys
-from kcconf.kinds.base import SpecContext
-from kcconf.model.objects import Limits, State
+from kcconf.model.objects import State
+from kcconf.spec.desired import desired_state
 from kcconf.spec.validate import check_document
 from kcconf.spec.yamlload import load_document
 
@@ -23,27 +20,4 @@ def load_spec(path: Path, env: Mapping[str, str] | None = None) -> State:
     """
     doc = load_document(path)
     raise_if_problems(check_document(doc, references=False))
-    ctx = SpecContext(doc, os.environ if env is None else env)
-    state = State(ctx.realm, prune=prune_policy(doc.data), limits=limits(doc.data))
-    state.assertions = {k: doc.data[k] for k in ("tokens", "impersonation") if k in doc.data}
-    for kind in KINDS:
-        for obj in kind.desired(ctx):
-            state.add(obj)
-    state.containers.update(ctx.containers)
-    raise_if_problems(ctx.problems)
-    return state
-
-
-def prune_policy(data: Mapping[str, Any]) -> dict[str, str]:
-    """kind -> "created" (only what kcconf made) or "all" (every undeclared non-built-in)."""
-    block = data.get("prune") or {}
-    return {kind: block[key] for key, kind in prune_keys().items() if key in block}
-
-
-def limits(data: Mapping[str, Any]) -> Limits:
-    block = (data.get("prune") or {}).get("limits") or {}
-    default = Limits()
-    return Limits(
-        max_deletes=block.get("maxDeletes", default.max_deletes),
-        max_percent=block.get("maxDeletePercent", default.max_percent),
-    )
+    return desired_state(doc, env)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from kcconf.errors import KeyPath, Problem, SpecError
 from kcconf.kinds import BY_NAME, KINDS
 from kcconf.kinds.base import Reference
 from kcconf.spec.checker import SpecChecker
+from kcconf.spec.desired import desired_state
+from kcconf.spec.names import check_names
 from kcconf.spec.schema import realm_schema
 from kcconf.spec.yamlload import Document, load_document
 
@@ -34,8 +36,20 @@ _TYPE_NAMES = {
 
 
 def validate_files(paths: Sequence[Path]) -> list[Problem]:
-    """Load and check every file; all problems, sorted by file, line and column."""
-    return checked_documents(paths)[1]
+    """Load and check every file as plan would, without Keycloak: all problems, sorted by
+    file, line and column. Environment variables are read (an unset one is a problem) and two
+    files declaring one realm are a problem, as they are for plan and apply."""
+    unique: dict[Path, Path] = {}
+    for path in paths:  # a file named twice is one spec, not a realm declared twice
+        unique.setdefault(path.resolve(), path)
+    docs, problems = checked_documents(list(unique.values()))
+    for doc in docs:
+        try:
+            desired_state(doc)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    problems.extend(duplicate_realms(docs))
+    return _sorted(problems)
 
 
 def checked_documents(
@@ -57,6 +71,30 @@ def checked_documents(
     return docs, _sorted(problems)
 
 
+REALM_NAME: KeyPath = ("realm", "name")
+
+
+def duplicate_realms(docs: Sequence[Document]) -> list[Problem]:
+    """A realm declared by a second file, at that file's realm name: one realm, one file."""
+    first: dict[str, Document] = {}
+    problems = []
+    for doc in docs:
+        realm = doc.data["realm"]["name"]
+        if realm in first:
+            where = first[realm].where(REALM_NAME)
+            message = f"realm '{realm}' is declared in {where} too; write each realm in one file"
+            problems.append(Problem(doc.where(REALM_NAME), REALM_NAME, message))
+        else:
+            first[realm] = doc
+    return problems
+
+
+def unresolved_references(doc: Document) -> list[Problem]:
+    """Names a checked spec gives that it neither declares nor Keycloak builds in: what a realm
+    still to be created would lack, so plan and apply refuse them before creating it."""
+    return _Checker(doc, set(), references=True).run_references()
+
+
 def check_document(doc: Document, references: bool = True) -> list[Problem]:
     """Every schema, semantic and reference problem of one loaded spec.
 
@@ -69,9 +107,25 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
     return _sorted(problems)
 
 
+def _unique_items(
+    validator: Any, unique: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """jsonschema's own check compares lists of mappings pair by pair: a hostile list of
+    100,000 of them took hours. The same judgement (1 equals 1.0, true does not equal 1),
+    by hashing."""
+    if unique and validator.is_type(instance, "array") and _first_repeat(instance) is not None:
+        yield ValidationError("has non-unique elements")
+
+
+# jsonschema's stubs leave `extend` untyped.
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"uniqueItems": _unique_items}
+)
+
+
 @functools.cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(realm_schema())
+def _validator() -> Any:
+    return _Validator(realm_schema())
 
 
 def _tainted(errors: list[ValidationError]) -> set[KeyPath]:
@@ -100,7 +154,8 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
             Problem(doc.where((*path, k)), (*path, k), _unknown_key(k, allowed)) for k in unknown
         ]
     if error.validator == "uniqueItems":  # point at the repeated item, not at the whole list
-        path = (*path, _first_repeat(error.instance))
+        items: Any = error.instance
+        path = (*path, _first_repeat(items) or 0)
     return [Problem(doc.where(path), path, _message(error, schema))]
 
 
@@ -120,8 +175,10 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
         return f"missing required key {', '.join(map(_quote, missing))}"
     if error.validator == "minLength":
         return "must not be empty"
+    if error.validator == "maxLength":
+        return f"longer than {value} characters"
     if error.validator == "uniqueItems":
-        return f"{_quote(instance[_first_repeat(instance)])} is listed more than once"
+        return f"{_quote(instance[_first_repeat(instance) or 0])} is listed more than once"
     return error.message
 
 
@@ -155,9 +212,26 @@ def _quote(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
 
 
-def _first_repeat(items: Any) -> int:
-    """Index of the first item that repeats an earlier one."""
-    return next((i for i, item in enumerate(items) if item in items[:i]), 0)
+def _first_repeat(items: list[Any]) -> int | None:
+    """Index of the first item that repeats an earlier one, if any."""
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        key = _hashable(item)
+        if key in seen:
+            return index
+        seen.add(key)
+    return None
+
+
+def _hashable(value: Any) -> Any:
+    """A value JSON Schema calls equal to `value` hashes alike; a bool is kept apart from 1."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, dict):
+        return ("map", frozenset((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_hashable(v) for v in value))
+    return ("scalar", value)
 
 
 # --- semantic and reference checks --------------------------------------------------------------
@@ -174,8 +248,11 @@ class _Checker(SpecChecker):
     def run(self) -> list[Problem]:
         for kind in KINDS:
             kind.check(self)
-        if self.references:
-            self._check_references()
+        check_names(self)
+        return self.run_references() if self.references else self.problems
+
+    def run_references(self) -> list[Problem]:
+        self._check_references()
         return self.problems
 
     # References: every name one kind's objects give to another kind's object.
@@ -202,8 +279,8 @@ class _Checker(SpecChecker):
 
     def _known(self) -> dict[str, set[str] | None]:
         """Kind -> names a reference may use; None where that cannot be told (malformed)."""
-        realm = self.get(("realm", "name"))
-        usable = isinstance(realm, str) and ("realm", "name") not in self.tainted
+        realm = self.get(REALM_NAME)
+        usable = isinstance(realm, str) and REALM_NAME not in self.tainted
         known: dict[str, set[str] | None] = {}
         for kind in KINDS:
             declared = kind.declared(self.doc.data)

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcconf.errors import KcconfError, Problem, SpecError
+from kcconf.errors import KcconfError, Problem, SpecError, raise_if_problems
 from kcconf.model.objects import State
-from kcconf.spec.load import load_spec
+from kcconf.spec.desired import desired_state
+from kcconf.spec.validate import check_document, duplicate_realms, unresolved_references
+from kcconf.spec.yamlload import Document, load_document
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -19,6 +21,8 @@ class SpecFile:
     path: Path
     desired: State
     sha256: str
+    # Names neither declared nor built in: missing from a realm that does not exist yet.
+    unresolved: tuple[Problem, ...] = ()
 
     @property
     def realm(self) -> str:
@@ -48,29 +52,25 @@ def digest(path: Path) -> str:
 
 
 def load_all(paths: Sequence[Path], realm: str | None = None) -> list[SpecFile]:
-    """Every spec under `paths` (only realm `realm` if given); all problems reported at once."""
+    """Every spec under `paths` (only realm `realm` if given); all problems reported at once,
+    the same `kcconf validate` reports, bar the references plan checks against the live realm."""
     specs: list[SpecFile] = []
+    docs: list[Document] = []
     problems: list[Problem] = []
     for path in spec_paths(paths):
         try:
-            specs.append(SpecFile(path, load_spec(path), digest(path)))
+            doc = load_document(path)
+            raise_if_problems(check_document(doc, references=False))
+            docs.append(doc)  # its realm counts for duplicates, even if a secret is missing
+            unresolved = tuple(unresolved_references(doc))
+            specs.append(SpecFile(path, desired_state(doc), digest(path), unresolved))
         except SpecError as exc:
             problems.extend(exc.problems)
+    problems.extend(duplicate_realms(docs))
     if problems:
-        raise SpecError(problems)
-    _refuse_duplicates(specs)
+        raise SpecError(sorted(problems, key=lambda p: p.location))
     if realm is not None:
         specs = [s for s in specs if s.realm == realm]
         if not specs:
             raise KcconfError(f"no spec declares realm {realm!r}")
     return specs
-
-
-def _refuse_duplicates(specs: list[SpecFile]) -> None:
-    first: dict[str, Path] = {}
-    for spec in specs:
-        if spec.realm in first:
-            raise KcconfError(
-                f"realm {spec.realm!r} is declared by both {first[spec.realm]} and {spec.path}"
-            )
-        first[spec.realm] = spec.path

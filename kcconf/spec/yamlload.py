@@ -17,6 +17,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kcconf.errors import KeyPath, Location, Problem, SpecError
+from kcconf.spec.limits import check_limits, read_bounded
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -71,10 +72,12 @@ def load_document(path: pathlib.Path) -> Document:
 
 def _read_text(path: pathlib.Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")  # -sig: editors on Windows may add a BOM
+        data = read_bounded(path)
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc}"
         raise SpecError([_problem(str(path), 1, 1, message)]) from None
+    try:
+        return data.decode("utf-8-sig")  # -sig: editors on Windows may add a BOM
     except UnicodeDecodeError as exc:
         prefix = exc.object[: exc.start].decode("utf-8", "replace")
         line, column = _line_column(prefix, len(prefix))
@@ -88,6 +91,7 @@ FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _compose(name: str, text: str) -> Node | None:
+    check_limits(name, text, FAST_LOADER)  # before anything that expands aliases or recurses
     try:
         return yaml.compose(text, Loader=FAST_LOADER)
     except yaml.YAMLError:
