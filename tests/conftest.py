@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,13 @@ def keycloak_without_token_exchange(request: pytest.FixtureRequest) -> Iterator[
 @pytest.fixture(scope="session")
 def keycloak_without_fgap_v1(request: pytest.FixtureRequest) -> Iterator[Target]:
     yield from _variant(request, "token-exchange")
+
+
+@pytest.fixture
+def offline_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No KCCONF_ server settings from the caller's shell, and the test's own directory as the
+    working one, so messages name files by exact relative paths."""
+    for key in list(os.environ):
+        if key.startswith("KCCONF_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)

@@ -24,6 +24,10 @@ from tests.conftest import Target
 from tests.helpers import Run, assert_in_sync, example, realm_spec, requests_of, run_cli
 from tests.proxy import HungServer, RunningProxy, hung_server, prefix_proxy
 
+# kcconf's own HTTP client (proxies, TLS, time-outs, retries) is what these prove: .ci/run runs
+# them on the pinned version only, like the property-based tests.
+pytestmark = pytest.mark.client
+
 Kcconf = Callable[..., Run]
 PASSWORDS = {"MODERATOR_PASSWORD": "canary-conn-mod", "ALICE_PASSWORD": "canary-conn-alice"}
 INSECURE_WARNING = (

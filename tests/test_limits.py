@@ -3,7 +3,6 @@ problem, with file:line:column, fast and in little memory (kcconf/spec/limits.py
 
 from __future__ import annotations
 
-import os
 import textwrap
 import tracemalloc
 from pathlib import Path
@@ -16,14 +15,8 @@ from kcconf.spec.validate import validate_files
 from kcconf.spec.yamlload import load_document
 from tests.helpers import run_cli
 
-
-@pytest.fixture(autouse=True)
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Relative paths keep the messages exact; no server settings from the caller's shell."""
-    for key in list(os.environ):
-        if key.startswith("KCCONF_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
+# No server settings from the caller's shell, and relative paths for exact messages.
+pytestmark = pytest.mark.usefixtures("offline_here")
 
 
 def billion_laughs() -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from kcconf.errors import KeycloakError
 from kcconf.keycloak.rest import Api, seg
+from kcconf.keycloak.versions import version_tuple
 from kcconf.spec.names import realm_url_length
 from kcconf.spec.validate import validate_files
 from tests.conftest import Target
@@ -309,8 +310,12 @@ def test_keycloak_refuses_one_character_more(keycloak: Target, realm: str) -> No
             )
         ),
     }
-    assert {what: status >= 400 for what, status in statuses.items()} == dict.fromkeys(
-        statuses, True
-    ), statuses
+    expected = dict.fromkeys(statuses, True)
+    # 24.0.5 stores the account console's redirect URI unencoded: a realm name of 238 characters
+    # once percent-encoded is taken there, and kcconf's bound is the stricter one (14.3).
+    if version_tuple(keycloak.version) < (26,):
+        expected["realm (encoded)"] = False
+        api.delete(seg("r" + "é" * 40))
+    assert {what: status >= 400 for what, status in statuses.items()} == expected, statuses
     assert {r["realm"] for r in api.get("")} >= {realm}
     assert not {"a/b", "a{b}", "r" * 238} & {r["realm"] for r in api.get("")}

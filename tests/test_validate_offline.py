@@ -3,7 +3,6 @@ environment variable that is not set, and one realm declared by two files (issue
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,13 +20,8 @@ users:
 """
 
 
-@pytest.fixture(autouse=True)
-def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No server settings from the caller's shell, and relative paths for exact messages."""
-    for key in list(os.environ):
-        if key.startswith("KCCONF_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
+# No server settings from the caller's shell, and relative paths for exact messages.
+pytestmark = pytest.mark.usefixtures("offline_here")
 
 
 def write(name: str, realm: str) -> str:
