@@ -21,9 +21,11 @@ from kcconf.adopt.report import Report
 from kcconf.adopt.upgrade import upgrade
 from kcconf.errors import KeycloakError
 from tests.conftest import Target
-from tests.helpers import CANARY, Run, assert_in_sync
+from tests.helpers import CANARY, Run, assert_in_sync, assert_no_canary
 from tests.managed_paths import differences, managed, objects
 from tests.test_adopt import _exports
+
+pytestmark = pytest.mark.roundtrip
 
 
 @pytest.fixture
@@ -101,8 +103,9 @@ def test_a_converted_export_round_trips_through_keycloak(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """a: convert -> apply into a new realm -> in sync; c: the realm equals the original in
-    what kcconf manages; b: export it -> apply into another new realm -> in sync, and the two
-    exports are identical. Each step's outcome is printed; the test fails if any failed."""
+    what kcconf manages; b: export it (no secret in it) -> applied back, it changes nothing and
+    a second export is byte-identical -> apply into another new realm -> in sync, and the two
+    realms' exports are identical. Each step's outcome is printed; the test fails if any failed."""
     first, second = (f"adopt-{uuid.uuid4().hex[:8]}" for _ in range(2))
     realms += [first, second]
     spec = tmp_path / "converted.yaml"
@@ -126,9 +129,17 @@ def test_a_converted_export_round_trips_through_keycloak(
         out = tmp_path / "exported.yaml"
         done = kcconf("export", "--realm", first, "--users", "all", "-o", str(out))
         assert done.code == 0, _failed("export", done)
-        copy = tmp_path / "copy.yaml"
-        copy.write_text(out.read_text().replace(f"name: {first}\n", f"name: {second}\n", 1))
+        assert_no_canary("the exported spec", out.read_text())
         _env(monkeypatch, done.err)
+        # Applied to the realm it came from, the export changes nothing, and an export after
+        # that apply is byte-identical to the one before.
+        assert_in_sync(kcconf, out)
+        before = out.read_text()
+        done = kcconf("export", "--realm", first, "--users", "all", "-o", str(out))
+        assert done.code == 0, _failed("export", done)
+        assert out.read_text() == before, "two exports of the same realm differ"
+        copy = tmp_path / "copy.yaml"
+        copy.write_text(before.replace(f"name: {first}\n", f"name: {second}\n", 1))
         _in_sync(kcconf, copy)
         again = kcconf("export", "--realm", second, "--users", "all", "-o", str(tmp_path / "e2"))
         assert again.code == 0, _failed("export", again)
