@@ -25,6 +25,7 @@ from kcconf.cli.session import Session, confirm, emit, log, paint, render
 from kcconf.errors import EXIT_BUG, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, KcconfError, SpecError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.parallel import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from kcconf.keycloak.transport import DEFAULT_TIMEOUT
 from kcconf.lint.findings import lint_files
 from kcconf.model.objects import LOGIN_SHORTEST, remember
@@ -92,6 +93,14 @@ def connection_options(func: F) -> F:
             default=DEFAULT_TIMEOUT,
             show_default=True,
             help="Seconds to wait for each answer from Keycloak.",
+        ),
+        click.option(
+            "--concurrency",
+            envvar="KCCONF_CONCURRENCY",
+            type=click.IntRange(min=1, max=MAX_CONCURRENCY),
+            default=DEFAULT_CONCURRENCY,
+            show_default=True,
+            help="Admin requests in flight at once, for reads and independent writes.",
         ),
     ]
     for option in reversed(options):
@@ -225,11 +234,19 @@ def plan(
     is_flag=True,
     help="Also set the spec's passwords on users that exist already.",
 )
+@click.option(
+    "--verify",
+    type=click.Choice(["changed", "full"]),
+    default="changed",
+    show_default=True,
+    help="After applying, read back what was changed, or plan the whole realm again (full).",
+)
 @QUIET
 def apply(
     paths: tuple[Path, ...],
     realm: str | None,
     reset_passwords: bool,
+    verify: str,
     allow_deletes: bool,
     auto_approve: bool,
     quiet: bool,
@@ -256,7 +273,7 @@ def apply(
         if not auto_approve:
             confirm(", ".join(p.realm for p in plans if not p.empty))
         for spec, planned in zip(specs, plans, strict=True):
-            session.apply(spec, planned)
+            session.apply(spec, planned, full=verify == "full")
     checked = [session.check(spec) for spec in specs]
     session.log_requests()
     if not all(checked):
@@ -313,7 +330,7 @@ def token(
 ) -> None:
     """Print the access token Keycloak would issue to USER through CLIENT, roles first."""
     session = Session(opts, quiet=True)
-    admin = RealmAdmin(session.api, realm)
+    admin = RealmAdmin(session.api, realm, session.progress)
     emit(render_preview(preview(admin, client_name, user_name, scope, audience)))
 
 

@@ -15,11 +15,13 @@ from kcconf.checks.assertions import summary as check_summary
 from kcconf.checks.run import run_checks
 from kcconf.errors import KcconfError, raise_if_problems
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.parallel import Progress
 from kcconf.keycloak.rest import Api, Credentials
 from kcconf.keycloak.transport import Tls
 from kcconf.model.objects import LOGIN_SHORTEST, redact, remember
 from kcconf.output.json_plan import document
 from kcconf.output.markdown import render_markdown
+from kcconf.output.progress import Shown
 from kcconf.output.text import Paint, coloured, plain, render_plan, render_plans
 from kcconf.planning.apply import apply_plan
 from kcconf.planning.plan import Plan, make_plan
@@ -63,6 +65,7 @@ class Session:
         if not opts["url"]:
             raise KcconfError("no Keycloak URL: set KCCONF_URL or pass --url")
         self.quiet = quiet
+        self.progress = Progress() if quiet else Shown()
         self.api = Api(credentials(opts))
         self.api.login()
 
@@ -73,13 +76,15 @@ class Session:
     def plan(self, specs: list[SpecFile], reset_passwords: bool = False) -> list[Plan]:
         plans = []
         for s in specs:
-            planned = make_plan(RealmAdmin(self.api, s.realm), s.desired, reset_passwords, self.log)
+            planned = make_plan(
+                RealmAdmin(self.api, s.realm, self.progress), s.desired, reset_passwords, self.log
+            )
             if not planned.realm_exists:  # refuse, with file:line, before the realm is created
                 raise_if_problems(s.unresolved)
             plans.append(planned)
         return plans
 
-    def apply(self, spec: SpecFile, planned: Plan) -> None:
+    def apply(self, spec: SpecFile, planned: Plan, full: bool = False) -> None:
         if planned.empty:
             return
 
@@ -87,14 +92,16 @@ class Session:
             emit(f"Created realm {spec.realm}; its contents, planned against it:\n")
             emit(render_plan(replanned))
 
-        apply_plan(RealmAdmin(self.api, spec.realm), planned, spec.desired, self.log, show)
+        apply_plan(
+            RealmAdmin(self.api, spec.realm, self.progress), planned, spec.desired, self.log, show
+        )
         emit(f"Applied: realm {spec.realm} now matches the spec.\n")
 
     def check(self, spec: SpecFile) -> bool:
         """Run the spec's assertions; print each result; True when none failed."""
         if not spec.desired.assertions:
             return True
-        results = run_checks(RealmAdmin(self.api, spec.realm), spec.desired)
+        results = run_checks(RealmAdmin(self.api, spec.realm, self.progress), spec.desired)
         emit("".join(f"{r}\n" for r in results) + f"{check_summary(results)}\n")
         return all(r.passed is not False for r in results)
 
@@ -120,6 +127,7 @@ def credentials(opts: dict[str, Any]) -> Credentials:
         client_secret=secret(opts, "client_secret", "KCCONF_CLIENT_SECRET_FILE"),
         tls=Tls(ca_bundle=opts["ca_bundle"], insecure=opts["insecure"]),
         timeout=opts["timeout"],
+        workers=opts["concurrency"],
     )
 
 

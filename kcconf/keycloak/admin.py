@@ -7,21 +7,27 @@ A name that misses the cache is fetched once more, since apply may have just cre
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from kcconf.errors import KcconfError
 from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak import parallel
 from kcconf.keycloak.endpoints import Endpoint, Rep
 from kcconf.keycloak.rest import Api, seg
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PAGE = 500
 
 
 class RealmAdmin:
-    def __init__(self, api: Api, realm: str) -> None:
+    def __init__(self, api: Api, realm: str, progress: parallel.Progress | None = None) -> None:
         self.api = api
         self.realm = realm
         self.base = seg(realm)
+        self.progress = progress or parallel.Progress()
         # Collections by endpoint and parent ids, each keyed by its items' natural key.
         self._cache: dict[tuple[str, tuple[str, ...]], dict[str, Rep]] = {}
 
@@ -36,6 +42,17 @@ class RealmAdmin:
             items.extend(page)
             if len(page) < PAGE:
                 return items
+
+    def each(self, label: str, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`fn` of every item, up to the connection's `workers` at once, as one phase of
+        progress (`label`); results in the items' order."""
+        if not items:
+            return []
+        self.progress.start(label, len(items))
+        try:
+            return parallel.each(self.api.workers, fn, items, self.progress.tick)
+        finally:
+            self.progress.finish()
 
     def collection(self, endpoint: Endpoint, *parents: str) -> dict[str, Rep]:
         """Every item of a collection by natural key, read once and cached."""

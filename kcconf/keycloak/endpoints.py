@@ -81,6 +81,10 @@ USERS = Endpoint("users", "username", "user", params=BRIEF_OFF)
 GROUPS = Endpoint("groups", "path", "group", params=BRIEF_OFF)
 GROUP_CHILDREN = Endpoint("groups/{0}/children", "name", "group", params=BRIEF_OFF)
 USER_GROUPS = Endpoint("users/{0}/groups", "path", "group")
+# Direct members only, as a user's groups and role mappings are (docs/keycloak-facts.md 17.1).
+BRIEF_ON = {"briefRepresentation": "true"}
+GROUP_MEMBERS = Endpoint("groups/{0}/members", "username", "member", params=BRIEF_ON)
+ROLE_MEMBERS = Endpoint("roles/{0}/users", "username", "member", params=BRIEF_ON)
 CLIENT_MAPPERS = Endpoint("clients/{0}/protocol-mappers/models", "name", "mapper", paged=False)
 REQUIRED_ACTIONS = Endpoint(
     "authentication/required-actions", "alias", "required action", paged=False, by="alias"

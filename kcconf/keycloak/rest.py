@@ -1,9 +1,11 @@
 """The admin REST API: one login per connection (refreshed before the token expires), and
-every request counted by method so tests and benchmarks can read it."""
+every request counted by method so tests and benchmarks can read it. Safe to share between the
+threads of a parallel read or write: one token for all, renewed by one thread at a time."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ class Credentials:
     client_secret: str | None = None
     tls: Tls = field(default_factory=Tls)
     timeout: float = DEFAULT_TIMEOUT
+    workers: int = 1  # requests in flight at once, for reads and writes that allow it
 
     def __repr__(self) -> str:  # never show the password or secret, even in a traceback
         who = self.username or self.client_id
@@ -49,7 +52,9 @@ class Api:
 
     def __init__(self, creds: Credentials) -> None:
         self._grant = _grant(creds)
-        self._http = Transport(creds.url, creds.tls, creds.timeout)
+        self._http = Transport(creds.url, creds.tls, creds.timeout, pool=creds.workers)
+        self.workers = creds.workers
+        self._lock = threading.Lock()  # guards the token and the counts
         self._who = f"{creds.username or creds.client_id!r} (realm {creds.auth_realm})"
         self._token: str | None = None
         self._refresh: str | None = None
@@ -63,7 +68,8 @@ class Api:
 
     def login(self) -> None:
         """Get a token now: a command fails on bad credentials before it reads anything."""
-        self._new_token(dict(self._grant))
+        with self._lock:
+            self._new_token(dict(self._grant))
 
     def get(self, path: str, **params: Any) -> Any:
         resp = self._call("GET", f"admin/realms/{path}", None, params)
@@ -97,7 +103,8 @@ class Api:
 
     def _call(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Response:
         path = path.rstrip("/")
-        self.counts[method] += 1
+        with self._lock:
+            self.counts[method] += 1
         resp = self._authorized(method, path, body, params)
         if resp.status_code >= 400:
             raise KeycloakError(
@@ -110,24 +117,30 @@ class Api:
     def _authorized(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Response:
         """The request with a valid token; once more with a new one if Keycloak answers 401
         (a token revoked or expired early): a 401 means nothing was done."""
-        resp = self._send(method, path, body, params)
+        token = self._valid_token()
+        resp = self._send(method, path, body, params, token)
         if resp.status_code == 401:
-            self.login()
-            resp = self._send(method, path, body, params)
+            with self._lock:
+                if self._token == token:  # not yet renewed by another thread
+                    self._new_token(dict(self._grant))
+            resp = self._send(method, path, body, params, self._valid_token())
         return resp
 
-    def _send(self, method: str, path: str, body: Any, params: dict[str, Any]) -> Response:
-        headers = {"Authorization": f"Bearer {self._valid_token()}"}
+    def _send(
+        self, method: str, path: str, body: Any, params: dict[str, Any], token: str
+    ) -> Response:
+        headers = {"Authorization": f"Bearer {token}"}
         if body is not None:
             headers["Content-Type"] = "application/json"
         data = json.dumps(body) if body is not None else None
         return self._http.send(method, path, params=params, data=data, headers=headers)
 
     def _valid_token(self) -> str:
-        if self._token is None or time.monotonic() >= self._expires:
-            self._renew()
-        assert self._token is not None  # set by _renew or it raised
-        return self._token
+        with self._lock:
+            if self._token is None or time.monotonic() >= self._expires:
+                self._renew()
+            assert self._token is not None  # set by _renew or it raised
+            return self._token
 
     def _renew(self) -> None:
         """Refresh the token while the session lasts, else log in again."""
@@ -140,9 +153,10 @@ class Api:
             except KeycloakError as exc:
                 if exc.status not in (400, 401):  # an expired session; anything else is real
                     raise
-        self.login()
+        self._new_token(dict(self._grant))
 
     def _new_token(self, form: dict[str, str]) -> None:
+        """Log in or refresh; callers hold the lock."""
         path = f"realms/{seg(self.auth_realm)}/protocol/openid-connect/token"
         resp = self._http.send("POST", path, data=form)
         if resp.status_code >= 400:

@@ -62,7 +62,9 @@ def base_url(url: str) -> str:
 class Transport:
     """One requests session to one Keycloak; `send` raises KeycloakError when no answer came."""
 
-    def __init__(self, url: str, tls: Tls = Tls(), timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, url: str, tls: Tls = Tls(), timeout: float = DEFAULT_TIMEOUT, pool: int = 1
+    ) -> None:
         self.base = base_url(url)
         self.url = self.base.rstrip("/")
         self.timeout = timeout
@@ -70,7 +72,9 @@ class Transport:
         self._session = requests.Session()
         # Without this, requests would put a ~/.netrc login over kcconf's bearer token.
         self._session.auth = _unchanged
-        adapter = HTTPAdapter(max_retries=0)  # kcconf decides on retries itself, per method
+        # kcconf decides on retries itself, per method. One kept-alive connection per thread
+        # that may send at once, so parallel requests never open and close connections.
+        adapter = HTTPAdapter(max_retries=0, pool_maxsize=max(pool, 1))
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         if tls.insecure:

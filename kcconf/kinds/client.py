@@ -117,19 +117,21 @@ class ClientKind(base.Kind):
             yield Obj(address, fields, relations, previous=base.previous(spec))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        for client_id, rep in admin.clients().items():
-            address = Address(self.name, client_id)
-            fields = live_fields(rep)
+        clients = admin.clients()
+        wanted = {c: desired.wanted(Address(self.name, c)) for c in clients}
+        read = [c for c, w in wanted.items() if SCOPE_MAPPINGS.wanted(w) or SERVICE_ROLES.wanted(w)]
+        found = admin.each(
+            "reading clients' scope mappings",
+            lambda client_id: _relations(admin, clients[client_id], wanted[client_id]),
+            read,
+        )
+        more = dict(zip(read, found, strict=True))
+        for client_id, rep in clients.items():
             relations = {k: frozenset(rep.get(k) or ()) for k in PLACEMENTS}
-            want = desired.wanted(address)
-            if want is not None and SCOPE_MAPPINGS.wanted(want):
-                relations |= SCOPE_MAPPINGS.read(admin, rep["id"])
-            if want is not None and SERVICE_ROLES.wanted(want):
-                relations |= _service_roles(admin, rep, want)
             yield Obj(
-                address,
-                fields,
-                relations,
+                Address(self.name, client_id),
+                live_fields(rep),
+                relations | more.get(client_id, {}),
                 raw=rep,
                 owned=owned(rep),
                 protected=builtin_client(admin, client_id),
@@ -168,6 +170,19 @@ class ClientKind(base.Kind):
                     yield base.Reference((*path, key, i), SCOPE, name)
             yield from SCOPE_MAPPINGS.references(path, client)
             yield from SERVICE_ROLES.references(path, client)
+
+
+def _relations(
+    admin: RealmAdmin, rep: Mapping[str, Any], want: Obj | None
+) -> dict[str, frozenset[str]]:
+    """The relations read per client: its scope mappings and its service account's roles,
+    each only when the spec manages them."""
+    relations: dict[str, frozenset[str]] = {}
+    if want is not None and SCOPE_MAPPINGS.wanted(want):
+        relations |= SCOPE_MAPPINGS.read(admin, rep["id"])
+    if want is not None and SERVICE_ROLES.wanted(want):
+        relations |= _service_roles(admin, rep, want)
+    return relations
 
 
 def _service_roles(

@@ -84,12 +84,18 @@ class ClientScopeKind(base.Kind):
             yield Obj(address, self.fields_of(spec), relations, previous=base.previous(spec))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        for name, rep in admin.scopes().items():
-            address = Address(self.name, name)
-            want = desired.wanted(address)
-            relations = MAPPINGS.read(admin, rep["id"]) if MAPPINGS.wanted(want) else {}
+        scopes = admin.scopes()
+        mapped = [n for n in scopes if MAPPINGS.wanted(desired.wanted(Address(self.name, n)))]
+        found = admin.each(
+            "reading client scopes' scope mappings",
+            lambda name: MAPPINGS.read(admin, scopes[name]["id"]),
+            mapped,
+        )
+        relations = dict(zip(mapped, found, strict=True))
+        for name, rep in scopes.items():
             builtin = name in BUILTIN_CLIENT_SCOPES
-            yield self.live(address, rep, relations, protected=builtin)
+            address = Address(self.name, name)
+            yield self.live(address, rep, relations.get(name, {}), protected=builtin)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"name": change.address.name}, change.target.fields)

@@ -64,11 +64,16 @@ class GroupKind(base.Kind):
         groups = admin.groups()
         paths = planned_paths(groups.values(), desired)
         whole = _wholly_owned(groups.values())
+        addresses = {gid: Address(self.name, path) for gid, path in paths.items()}
+        mapped = [gid for gid, a in addresses.items() if ROLES.wanted(desired.wanted(a))]
+        found = admin.each(
+            "reading groups' role mappings", lambda gid: ROLES.read(admin, gid), mapped
+        )
+        roles = dict(zip(mapped, found, strict=True))
         for rep in groups.values():
-            address = Address(self.name, paths[rep["id"]])
-            want = desired.wanted(address)
-            relations = ROLES.read(admin, rep["id"]) if ROLES.wanted(want) else {}
-            yield Obj(address, self.fields_of(rep), relations, raw=rep, owned=whole[rep["id"]])
+            gid = rep["id"]
+            relations = roles.get(gid, {})
+            yield Obj(addresses[gid], self.fields_of(rep), relations, raw=rep, owned=whole[gid])
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         parent, _, name = change.address.name.rpartition("/")

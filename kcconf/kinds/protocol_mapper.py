@@ -72,18 +72,26 @@ class ProtocolMapperKind(base.Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         written = desired.containers.get(self.name, set())
-        for kind, (_, _, _) in PARENTS.items():
+        for kind, (_, _, endpoint) in PARENTS.items():
             reps = admin.clients() if kind == CLIENT else admin.scopes()
-            for name, rep in reps.items():
-                want = desired.wanted(Address(kind, name))
-                if want is None or str(want.address) not in written:
-                    continue  # its mappers are not the spec's business
-                builtin = _builtin_parent(admin, kind, name)
-                # The mappers' own endpoint, not the copies the parent's list embeds: those
-                # lack config keys the mapper has (docs/keycloak-facts.md 4.10).
-                for mapper in PARENTS[kind][2].list(admin, str(rep["id"])):
-                    address = self.address(str(mapper["name"]), want.address)
-                    yield self.live(address, mapper, protected=builtin)
+            parents = [
+                (want.address, str(rep["id"]), _builtin_parent(admin, kind, name))
+                for name, rep in reps.items()
+                if (want := desired.wanted(Address(kind, name))) is not None
+                and str(want.address) in written  # else its mappers are not the spec's business
+            ]
+            # The mappers' own endpoint, not the copies the parent's list embeds: those lack
+            # config keys the mapper has (docs/keycloak-facts.md 4.10).
+            listed = admin.each(
+                f"reading {kind.replace('-', ' ')}s' protocol mappers",
+                lambda parent: endpoint.list(admin, parent[1]),  # noqa: B023 (used at once)
+                parents,
+            )
+            for (address, _, builtin), mappers in zip(parents, listed, strict=True):
+                for mapper in mappers:
+                    yield self.live(
+                        self.address(str(mapper["name"]), address), mapper, protected=builtin
+                    )
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         parent = change.address.parent

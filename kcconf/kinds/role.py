@@ -143,27 +143,20 @@ class _RoleKind(base.Kind):
             yield Obj(address, self.fields_of(spec), relations, previous=previous)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        for client_id in self._containers(admin, desired):
-            for name, rep in admin.roles(client_id).items():
-                address = self._address(client_id, name)
-                relations = self._read_composites(admin, rep, desired.wanted(address))
-                builtin = _builtin(admin.realm, client_id, name)
-                yield self.live(address, rep, relations, protected=builtin)
-
-    def _read_composites(
-        self, admin: RealmAdmin, rep: Mapping[str, Any], want: Obj | None
-    ) -> dict[str, frozenset[str]]:
-        if want is None or not want.relations:
-            return {}
-        realm: set[str] = set()
-        clients: set[str] = set()
-        if rep.get("composite"):
-            found = ep.COMPOSITES.read(admin, rep["id"])
-            realm, clients = role_refs(found, admin.client_ids_by_uuid())
-        return {
-            "composites.realmRoles": frozenset(realm),
-            "composites.clientRoles": frozenset(clients),
+        containers = list(self._containers(admin, desired))
+        listed = admin.each(f"reading {self.noun}s", admin.roles, containers)
+        roles = {
+            self._address(client_id, name): rep
+            for client_id, found in zip(containers, listed, strict=True)
+            for name, rep in found.items()
         }
+        # Composites are read only for the roles whose composites the spec manages.
+        managed = {a for a in roles if _manages(desired.wanted(a))}
+        composites = _composites_of(admin, [a for a in managed if roles[a].get("composite")], roles)
+        for address, rep in roles.items():
+            relations = composites.get(address, NO_COMPOSITES) if address in managed else {}
+            builtin = _builtin(admin.realm, *_split(address))
+            yield self.live(address, rep, relations, protected=builtin)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         client_id, name = _split(change.address)
@@ -275,6 +268,36 @@ class ClientRoleKind(_RoleKind):
     def exists(self, admin: RealmAdmin, name: str) -> bool:
         client_id, _, role = name.rpartition("/")
         return client_id in admin.clients() and role in admin.roles(client_id)
+
+
+NO_COMPOSITES = {
+    "composites.realmRoles": frozenset[str](),
+    "composites.clientRoles": frozenset[str](),
+}
+
+
+def _manages(want: Obj | None) -> bool:
+    return want is not None and bool(want.relations)
+
+
+def _composites_of(
+    admin: RealmAdmin, addresses: Sequence[Address], roles: Mapping[Address, Mapping[str, Any]]
+) -> dict[Address, dict[str, frozenset[str]]]:
+    """The composites of each role, as the two relations."""
+    clients = admin.client_ids_by_uuid()  # read once, before the threads share it
+    found = admin.each(
+        "reading composite roles' children",
+        lambda address: ep.COMPOSITES.read(admin, roles[address]["id"]),
+        addresses,
+    )
+    out = {}
+    for address, children in zip(addresses, found, strict=True):
+        realm, client = role_refs(children, clients)
+        out[address] = {
+            "composites.realmRoles": frozenset(realm),
+            "composites.clientRoles": frozenset(client),
+        }
+    return out
 
 
 def _builtin(realm: str, client_id: str, name: str) -> bool:

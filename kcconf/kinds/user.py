@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.rest import seg
 from kcconf.kinds import base
 from kcconf.kinds.group import GROUP, planned_paths
 from kcconf.kinds.role import default_roles_name
@@ -51,7 +52,11 @@ class UserKind(base.Kind):
     maps: ClassVar[Mapping[str, base.Normaliser]] = {"attributes": string_list}
     relations: ClassVar[Mapping[str, base.Relation]] = {
         **ROLES.relations,
-        GROUPS: base.Relation("groups", GROUP, _membership(True), _membership(False)),
+        # Sent in the create: Keycloak joins a new user to the groups its POST names, by
+        # path, or creates no user (docs/keycloak-facts.md 17.3).
+        GROUPS: base.Relation(
+            "groups", GROUP, _membership(True), _membership(False), on_create=True
+        ),
     }
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
@@ -69,19 +74,17 @@ class UserKind(base.Kind):
             yield Obj(address, self.fields_of(spec), relations, initial=initial)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        paths: dict[str, str] | None = None
-        for username, rep in admin.users().items():
+        users = admin.users()
+        wanted = {name: desired.wanted(Address(self.name, name)) for name in users}
+        roles = _roles(admin, {n: w for n, w in wanted.items() if w and ROLES.wanted(w)})
+        groups = _groups(
+            admin, desired, [n for n, w in wanted.items() if w and GROUPS in w.relations]
+        )
+        for username, rep in users.items():
+            relations = dict(roles.get(username, {}))
+            if username in groups:
+                relations[GROUPS] = groups[username]
             address = Address(self.name, username)
-            relations: dict[str, frozenset[str]] = {}
-            want = desired.wanted(address)
-            if want is not None and ROLES.wanted(want):
-                relations.update(user_roles(admin, str(rep["id"]), want))
-            if want is not None and GROUPS in want.relations:
-                # Known by the paths the plan uses: below a renamed group, the new ones.
-                if paths is None:
-                    paths = planned_paths(admin.groups().values(), desired)
-                found = ep.USER_GROUPS.list(admin, rep["id"])
-                relations[GROUPS] = frozenset(paths.get(g["id"]) or str(g["path"]) for g in found)
             yield self.live(address, rep, relations, protected=_protected(admin, rep))
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
@@ -95,6 +98,8 @@ class UserKind(base.Kind):
         # The initial password goes in the create itself: Keycloak then refuses the whole user
         # when its password policy refuses the password, so no user is left without one
         # (docs/keycloak-facts.md 7.9).
+        if GROUPS in change.target.relations:
+            body["groups"] = sorted(change.target.relations[GROUPS])
         password = _credential(change.target.initial.get(PASSWORD))
         if password is not None:
             body["credentials"] = [password]
@@ -125,6 +130,95 @@ class UserKind(base.Kind):
             yield from ROLES.references(path, user)
             for i, group in enumerate(user.get(GROUPS) or []):
                 yield base.Reference((*path, GROUPS, i), GROUP, group)
+
+
+def _roles(admin: RealmAdmin, wanted: Mapping[str, Obj]) -> dict[str, dict[str, frozenset[str]]]:
+    """The role mappings of the users whose roles the spec manages, by username: from the
+    members of each realm role when that takes fewer requests than one read per user."""
+    if not wanted:
+        return {}
+    if _by_role_members(admin, wanted):
+        return _from_role_members(admin, wanted)
+    users = admin.users()
+    names = sorted(wanted)
+    found = admin.each(
+        "reading users' role mappings",
+        lambda name: user_roles(admin, str(users[name]["id"]), wanted[name]),
+        names,
+    )
+    return dict(zip(names, found, strict=True))
+
+
+def _by_role_members(admin: RealmAdmin, wanted: Mapping[str, Obj]) -> bool:
+    """Role members answer for realm roles only, so only when no user's client roles are
+    managed; worth it when the realm has fewer roles than users to read."""
+    clients = ROLES.name("clientRoles")
+    if any(clients in w.relations for w in wanted.values()):
+        return False
+    return len(admin.roles()) < len(wanted)
+
+
+def _from_role_members(
+    admin: RealmAdmin, wanted: Mapping[str, Obj]
+) -> dict[str, dict[str, frozenset[str]]]:
+    """Each realm role's direct members (not through groups or composites: the same as a
+    user's direct role mappings), turned around per user."""
+    names = sorted(admin.roles())
+    members = admin.each(
+        "reading realm roles' members",
+        lambda role: ep.ROLE_MEMBERS.list(admin, seg(role)),
+        names,
+    )
+    held: dict[str, set[str]] = {name: set() for name in wanted}
+    for role, found in zip(names, members, strict=True):
+        for user in found:
+            if user["username"] in held:
+                held[str(user["username"])].add(role)
+    default = default_roles_name(admin.realm)
+    realm = ROLES.name("realmRoles")
+    out = {}
+    for name, roles in held.items():
+        keep = default in wanted[name].relations.get(realm, ())
+        out[name] = {realm: frozenset(roles if keep else roles - {default})}
+    return out
+
+
+def _groups(admin: RealmAdmin, desired: State, names: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The groups of the users whose groups the spec manages, by username, known by the paths
+    the plan uses (below a renamed group, the new ones): from each group's members when that
+    takes fewer requests than one read per user."""
+    if not names:
+        return {}
+    groups = admin.groups()
+    paths = planned_paths(groups.values(), desired)
+    if len(groups) < len(names):
+        return _from_group_members(admin, names, paths)
+    users = admin.users()
+    listed = admin.each(
+        "reading users' groups",
+        lambda name: ep.USER_GROUPS.list(admin, users[name]["id"]),
+        list(names),
+    )
+    return {
+        name: frozenset(paths.get(g["id"]) or str(g["path"]) for g in joined)
+        for name, joined in zip(names, listed, strict=True)
+    }
+
+
+def _from_group_members(
+    admin: RealmAdmin, names: Sequence[str], paths: Mapping[str, str]
+) -> dict[str, frozenset[str]]:
+    """Each group's direct members, turned around per user."""
+    ids = sorted(paths)
+    members = admin.each(
+        "reading groups' members", lambda gid: ep.GROUP_MEMBERS.list(admin, gid), ids
+    )
+    held: dict[str, set[str]] = {name: set() for name in names}
+    for gid, found in zip(ids, members, strict=True):
+        for user in found:
+            if user["username"] in held:
+                held[str(user["username"])].add(paths[gid])
+    return {name: frozenset(groups) for name, groups in held.items()}
 
 
 def user_roles(

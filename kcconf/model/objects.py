@@ -190,8 +190,14 @@ class State:
     # client that writes `roles:` (even `roles: []`): only their members can be pruned.
     containers: dict[str, set[str]] = field(default_factory=dict)
 
+    # (kind, old name) -> the desired object renamed from it; built on first use.
+    _renamed: dict[tuple[str, str], Obj] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def add(self, obj: Obj) -> None:
         self.objects[obj.address] = obj
+        self._renamed = None
 
     def of_kind(self, kind: str) -> dict[Address, Obj]:
         return {a: o for a, o in self.objects.items() if a.kind == kind}
@@ -199,16 +205,14 @@ class State:
     def wanted(self, address: Address) -> Obj | None:
         """The desired object standing for a live one: same name, or renamed from it."""
         found = self.objects.get(address)
-        if found is None:
-            found = next(
-                (
-                    o
-                    for o in self.objects.values()
-                    if o.address.kind == address.kind and address.name in o.previous
-                ),
-                None,
-            )
-        return found
+        if found is not None:
+            return found
+        if self._renamed is None:  # an index: a plan asks this of every live object
+            self._renamed = {}
+            for obj in self.objects.values():
+                for old in obj.previous:
+                    self._renamed.setdefault((obj.address.kind, old), obj)
+        return self._renamed.get((address.kind, address.name))
 
 
 def owned(rep: Mapping[str, Any]) -> bool:

@@ -15,15 +15,19 @@ from kcconf.errors import KcconfError
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds import BY_NAME, ROOT, address_order, relation
 from kcconf.model.changes import Action, Change
-from kcconf.model.objects import State
-from kcconf.planning.plan import Plan, make_plan
+from kcconf.model.objects import Address, State
+from kcconf.planning.compare import compare
+from kcconf.planning.plan import Plan, make_plan, read_live
 
 Log = Callable[[str], None]
 Show = Callable[[Plan], None]
 
 
-def apply_plan(admin: RealmAdmin, plan: Plan, desired: State, log: Log, show: Show) -> None:
-    """Apply `plan`, then check the realm matches `desired`.
+def apply_plan(
+    admin: RealmAdmin, plan: Plan, desired: State, log: Log, show: Show, full: bool = False
+) -> None:
+    """Apply `plan`, then check the realm matches `desired`: in what the apply wrote, or
+    (`full`) in everything, as a second plan would.
 
     A new realm is created first and the rest planned again against it, since Keycloak fills a
     new realm with built-ins (scopes, roles, clients) that the first plan could not see; `show`
@@ -38,64 +42,122 @@ def apply_plan(admin: RealmAdmin, plan: Plan, desired: State, log: Log, show: Sh
         show(plan)
     execute(admin, plan.changes, log)
     admin.forget()
-    after = make_plan(admin, desired)
-    if not after.empty:
-        left = ", ".join(str(c.address) for c in after.changes)
-        raise KcconfError(f"apply finished but the realm still differs from the spec: {left}")
+    left = make_plan(admin, desired).changes if full else still_differing(admin, desired, plan)
+    if left:
+        listed = ", ".join(str(c.address) for c in left)
+        raise KcconfError(f"apply finished but the realm still differs from the spec: {listed}")
+
+
+def still_differing(admin: RealmAdmin, desired: State, plan: Plan) -> list[Change]:
+    """The changes the plan made, planned again: the objects it wrote are read back and
+    compared, and nothing else is read per object (lists are, to find them)."""
+    touched = {c.address for c in plan.changes} | {c.live_address for c in plan.changes}
+    parents = {p for a in touched for p in _parents(a)}  # a mapper is read through its client
+    kept = touched | parents
+    narrowed = replace(desired, objects={a: o for a, o in desired.objects.items() if a in kept})
+    live = read_live(admin, narrowed)
+    return [c for c in compare(narrowed, live) if c.address in touched]
+
+
+# Up to this many writes, each object written is said on stderr as its write starts; more
+# show as progress (a 10,000-user apply does not list 10,000 names).
+LOG_EACH = 50
+SAID = frozenset({"creating", "updating", "deleting"})  # relation changes are in the plan
 
 
 @dataclass(frozen=True)
 class Step:
-    """One write of an apply: what it does, in words, and doing it."""
+    """One write of an apply: what it does, in words, and doing it. Consecutive steps of one
+    `batch` do not depend on each other and may run side by side."""
 
     what: str
     run: Callable[[], None]
-    logged: bool = True  # said on stderr as it starts (relation steps are not, by default)
+    batch: tuple[str, ...]
 
 
 def execute(admin: RealmAdmin, changes: tuple[Change, ...], log: Log) -> None:
-    """Run the plan's writes in order. When one fails or the run is interrupted, say what was
-    done and what was not before the error goes on: a next apply plans the rest."""
+    """Run the plan's writes in order, each batch of independent writes in parallel. When one
+    fails or the run is interrupted, say what was done and what was not before the error goes
+    on: a next apply plans the rest."""
     todo = steps(admin, changes)
-    for done, step in enumerate(todo):
-        try:
-            if step.logged:
-                log(step.what)
-            step.run()
-        except BaseException:  # KeyboardInterrupt too: the report matters most then
-            log(stopped(todo[:done], step, todo[done + 1 :]))
-            raise
+    each = len(todo) <= LOG_EACH
+    started: set[int] = set()
+    done: set[int] = set()
+
+    def run(index: int) -> None:
+        started.add(index)
+        if each and todo[index].batch[0] in SAID:
+            log(todo[index].what)
+        todo[index].run()
+        done.add(index)
+
+    try:
+        for label, batch in batches(todo):
+            admin.each(label, run, batch)
+    except BaseException:  # KeyboardInterrupt too: the report matters most then
+        log(stopped(todo, done, started - done))
+        raise
+
+
+def batches(todo: list[Step]) -> list[tuple[str, list[int]]]:
+    """Runs of consecutive steps with the same batch, as (progress label, step indexes)."""
+    out: list[tuple[str, list[int]]] = []
+    for index, step in enumerate(todo):
+        if out and todo[out[-1][1][0]].batch == step.batch:
+            out[-1][1].append(index)
+        else:
+            out.append((" ".join(step.batch[:2]), [index]))
+    return out
 
 
 def steps(admin: RealmAdmin, changes: tuple[Change, ...]) -> list[Step]:
     """Objects created and updated kind by kind, then relation removals, then additions, then
-    deletions (users before the roles and clients they may be mapped to)."""
+    deletions (users before the roles and clients they may be mapped to). Within a kind, the
+    objects of one depth of a path-named kind (groups: parents before children)."""
     out: list[Step] = []
     for change in changes:
         kind = BY_NAME[change.address.kind]
+        depth = str(change.address.name.count("/")) if kind.path_named else ""
         if change.action is Action.CREATE:
-            out.append(Step(f"creating {change.address}", partial(kind.create, admin, change)))
+            run = partial(kind.create, admin, change)
+            out.append(
+                Step(f"creating {change.address}", run, ("creating", f"{kind.noun}s", depth))
+            )
         elif change.action is Action.UPDATE and change.fields:
-            out.append(Step(f"updating {change.address}", partial(_update, admin, change)))
+            run = partial(_update, admin, change)
+            out.append(
+                Step(f"updating {change.address}", run, ("updating", f"{kind.noun}s", depth))
+            )
     for change in changes:
         for rel in change.relations:
             how = relation(change.address.kind, rel.name)
             if rel.removed:
                 what = f"removing {how.label} of {change.address}: {', '.join(rel.removed)}"
-                out.append(
-                    Step(what, partial(how.remove, admin, change.address, rel.removed), False)
-                )
+                run = partial(how.remove, admin, change.address, rel.removed)
+                out.append(Step(what, run, ("removing", how.label, change.address.kind)))
     for change in changes:
         for rel in change.relations:
             how = relation(change.address.kind, rel.name)
             if rel.added and not (change.action is Action.CREATE and how.on_create):
                 what = f"adding {how.label} of {change.address}: {', '.join(rel.added)}"
-                out.append(Step(what, partial(how.add, admin, change.address, rel.added), False))
+                run = partial(how.add, admin, change.address, rel.added)
+                out.append(Step(what, run, ("adding", how.label, change.address.kind, rel.name)))
     for change in sorted(changes, key=lambda c: address_order(c.address), reverse=True):
         if change.action is Action.DELETE:
             kind = BY_NAME[change.address.kind]
-            out.append(Step(f"deleting {change.address}", partial(kind.delete, admin, change)))
+            run = partial(kind.delete, admin, change)
+            depth = str(change.address.name.count("/")) if kind.path_named else ""
+            batch = ("deleting", f"{kind.noun}s", depth)  # a group's parent after it
+            out.append(Step(f"deleting {change.address}", run, batch))
     return out
+
+
+def _parents(address: Address) -> list[Address]:
+    found = []
+    while address.parent is not None:
+        address = address.parent
+        found.append(address)
+    return found
 
 
 def _update(admin: RealmAdmin, change: Change) -> None:
@@ -124,13 +186,18 @@ def current(admin: RealmAdmin, change: Change) -> Change:
     return replace(change, live=replace(change.live, raw=raw))
 
 
-def stopped(done: list[Step], failed: Step, left: list[Step]) -> str:
-    """The report of an apply that did not finish. The write it stopped in may or may not
-    have reached Keycloak (an interrupt can come after the request was sent)."""
+def stopped(todo: list[Step], done: set[int], running: set[int]) -> str:
+    """The report of an apply that did not finish, in the plan's order. The writes it stopped
+    in may or may not have reached Keycloak (an interrupt can come after a request was sent)."""
+    finished = [s for i, s in enumerate(todo) if i in done]
+    stuck = [s for i, s in enumerate(todo) if i in running]
+    left = [s for i, s in enumerate(todo) if i not in done and i not in running]
+    within = (
+        f" Stopped in: {_listed(stuck)} (it may or may not have taken effect)." if stuck else ""
+    )
     return (
-        f"apply stopped after {len(done)} of {len(done) + 1 + len(left)} writes. "
-        f"Done: {_listed(done)}. Stopped in: {failed.what} (it may or may not have taken "
-        f"effect). Not done: {_listed(left)}. Run apply again: it plans what is left."
+        f"apply stopped after {len(finished)} of {len(todo)} writes. Done: {_listed(finished)}."
+        f"{within} Not done: {_listed(left)}. Run apply again: it plans what is left."
     )
 
 
