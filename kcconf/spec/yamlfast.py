@@ -28,7 +28,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from kcconf.errors import KeyPath
-from kcconf.spec.limits import MAX_DEPTH, MAX_VALUES
+from kcconf.spec import limits
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER = Resolver()
@@ -66,6 +66,8 @@ class _Pass:
         self.positions: Positions = {}
         self.value_positions: Positions = {}
         self.values = 0
+        # Read when the pass starts, as limits.py reads them (tests lower them).
+        self.max_values, self.max_depth = limits.MAX_VALUES, limits.MAX_DEPTH
         self.constructor = yaml.constructor.SafeConstructor()
         self.typed: dict[tuple[str, str], Any] = {}  # (tag, text) -> value: all immutable
 
@@ -124,7 +126,7 @@ class _Pass:
         self._count()
         if kind is ScalarEvent:
             return self._scalar(event)
-        if depth + 1 > MAX_DEPTH:
+        if depth + 1 > self.max_depth:
             raise _GiveUp
         if kind is MappingStartEvent:
             mapping: dict[str, Any] = {}
@@ -138,7 +140,7 @@ class _Pass:
 
     def _count(self) -> None:
         self.values += 1
-        if self.values > MAX_VALUES:
+        if self.values > self.max_values:
             raise _GiveUp
 
     def _scalar(self, event: Any) -> Any:
