@@ -8,13 +8,12 @@ spec yields schema messages rather than a crash or a cascade of follow-up compla
 from __future__ import annotations
 
 import difflib
-import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import ValidationError
 
 from kcconf.errors import KeyPath, Problem, SpecError
 from kcconf.kinds import BY_NAME, KINDS
@@ -22,7 +21,7 @@ from kcconf.kinds.base import Reference
 from kcconf.spec.checker import SpecChecker
 from kcconf.spec.desired import desired_state
 from kcconf.spec.names import check_names
-from kcconf.spec.schema import realm_schema
+from kcconf.spec.schemacheck import first_repeat, schema_errors
 from kcconf.spec.yamlload import Document, load_document
 
 _TYPE_NAMES = {
@@ -101,31 +100,10 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
     `references=False` skips the check that named roles and scopes are declared or built in:
     plan and apply check them against the live realm instead, where they may exist already.
     """
-    errors = list(_validator().iter_errors(doc.data))
+    errors = schema_errors(doc.data)
     problems = [problem for error in errors for problem in _schema_problems(doc, error)]
     problems.extend(_Checker(doc, _tainted(errors), references).run())
     return _sorted(problems)
-
-
-def _unique_items(
-    validator: Any, unique: Any, instance: Any, schema: dict[str, Any]
-) -> Iterator[ValidationError]:
-    """jsonschema's own check compares lists of mappings pair by pair: a hostile list of
-    100,000 of them took hours. The same judgement (1 equals 1.0, true does not equal 1),
-    by hashing."""
-    if unique and validator.is_type(instance, "array") and _first_repeat(instance) is not None:
-        yield ValidationError("has non-unique elements")
-
-
-# jsonschema's stubs leave `extend` untyped.
-_Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"uniqueItems": _unique_items}
-)
-
-
-@functools.cache
-def _validator() -> Any:
-    return _Validator(realm_schema())
 
 
 def _tainted(errors: list[ValidationError]) -> set[KeyPath]:
@@ -155,7 +133,7 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
         ]
     if error.validator == "uniqueItems":  # point at the repeated item, not at the whole list
         items: Any = error.instance
-        path = (*path, _first_repeat(items) or 0)
+        path = (*path, first_repeat(items) or 0)
     return [Problem(doc.where(path), path, _message(error, schema))]
 
 
@@ -178,7 +156,7 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
     if error.validator == "maxLength":
         return f"longer than {value} characters"
     if error.validator == "uniqueItems":
-        return f"{_quote(instance[_first_repeat(instance) or 0])} is listed more than once"
+        return f"{_quote(instance[first_repeat(instance) or 0])} is listed more than once"
     return error.message
 
 
@@ -210,28 +188,6 @@ def _or(words: list[str]) -> str:
 
 def _quote(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
-
-
-def _first_repeat(items: list[Any]) -> int | None:
-    """Index of the first item that repeats an earlier one, if any."""
-    seen: set[Any] = set()
-    for index, item in enumerate(items):
-        key = _hashable(item)
-        if key in seen:
-            return index
-        seen.add(key)
-    return None
-
-
-def _hashable(value: Any) -> Any:
-    """A value JSON Schema calls equal to `value` hashes alike; a bool is kept apart from 1."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, dict):
-        return ("map", frozenset((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("list", tuple(_hashable(v) for v in value))
-    return ("scalar", value)
 
 
 # --- semantic and reference checks --------------------------------------------------------------
