@@ -127,12 +127,15 @@ class _Compiler:
         self.root = root
         self.defs: dict[str, Any] = root.get("$defs", {})
         self.done: dict[int, Check] = {}
+        self.compiling: set[int] = set()
         self.check = self.compile(root, top=True)
 
     def compile(self, schema: Any, top: bool = False) -> Check:
         found = self.done.get(id(schema))
         if found is None:
+            self.compiling.add(id(schema))
             found = self._compile(schema, top)
+            self.compiling.discard(id(schema))
             self.done[id(schema)] = found
         return found
 
@@ -142,7 +145,7 @@ class _Compiler:
 
     def _compile(self, schema: Any, top: bool) -> Check:
         if schema is True or schema == {}:
-            return lambda value: True
+            return _ANYTHING
         if schema is False:
             return lambda value: False
         if not isinstance(schema, dict):
@@ -156,6 +159,7 @@ class _Compiler:
             if check is None:
                 return self._slow(schema)
             checks.append(check)
+        checks = [check for check in checks if check is not _ANYTHING]
         return _all(checks)
 
     def _keyword(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check | None:
@@ -177,18 +181,25 @@ class _Compiler:
         target = self.defs.get(value[len(prefix) :])
         if target is None or "/" in value[len(prefix) :]:
             return None
-        # Compiled when first used: a group's subGroups refer to the group itself.
-        return lambda v: self.compile(target)(v)
+        if id(target) not in self.compiling:
+            return self.compile(target)
+        # A definition that refers to itself (a group's subGroups): looked up when used.
+        return lambda v: self.done[id(target)](v)
 
-    def _properties(self, value: Any, schema: dict[str, Any]) -> Check:
+    def _properties(self, value: Any, schema: dict[str, Any]) -> Check | None:
+        """`properties` and, in the same walk, `additionalProperties`."""
+        if "patternProperties" in schema:
+            return None
         checks = {name: self.compile(sub) for name, sub in value.items()}
+        extra = schema.get("additionalProperties", True)
+        other: Check | None = None if extra is False else self.compile(extra)
 
         def properties(v: Any) -> bool:
             if not isinstance(v, dict):
                 return True
             for key, item in v.items():
-                check = checks.get(key)
-                if check is not None and not check(item):
+                check = checks.get(key, other)
+                if check is None or not check(item):
                     return False
             return True
 
@@ -197,21 +208,23 @@ class _Compiler:
     def _additionalProperties(self, value: Any, schema: dict[str, Any]) -> Check | None:
         if "patternProperties" in schema:
             return None
-        known = schema.get("properties", {})
-        if value is True:
-            return lambda v: True
-        if value is False:
-            return lambda v: not isinstance(v, dict) or all(key in known for key in v)
-        check = self.compile(value)
-        return lambda v: (
-            not isinstance(v, dict) or all(key in known or check(item) for key, item in v.items())
-        )
+        if "properties" in schema:
+            return _ANYTHING  # judged with them
+        return self._properties({}, schema)
 
     def _items(self, value: Any, schema: dict[str, Any]) -> Check | None:
         if not isinstance(value, dict) or "prefixItems" in schema:
             return None
         check = self.compile(value)
-        return lambda v: not isinstance(v, list) or all(check(item) for item in v)
+
+        def items(v: Any) -> bool:
+            if isinstance(v, list):
+                for item in v:
+                    if not check(item):
+                        return False
+            return True
+
+        return items
 
     def _required(self, value: Any, schema: dict[str, Any]) -> Check:
         return lambda v: not isinstance(v, dict) or all(key in v for key in value)
@@ -273,7 +286,27 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check | None]] =
 }
 
 
+def _anything(value: Any) -> bool:
+    return True
+
+
+_ANYTHING: Check = _anything
+
+
 def _all(checks: list[Check]) -> Check:
+    if not checks:
+        return _ANYTHING
     if len(checks) == 1:
         return checks[0]
-    return lambda value: all(check(value) for check in checks)
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+
+    def every(value: Any) -> bool:
+        # A loop, not all() over a generator: this runs once per value of a spec.
+        for check in checks:  # noqa: SIM110
+            if not check(value):
+                return False
+        return True
+
+    return every

@@ -12,6 +12,7 @@ file takes the full path, which finds and words every problem exactly as before.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -62,10 +63,9 @@ def build_plain(text: str, loader: Any) -> tuple[dict[str, Any], Positions, Posi
 
 class _Pass:
     def __init__(self, parser: Any) -> None:
-        self.get = parser.get_event
+        self.get: Callable[[], Any] = parser.get_event
         self.positions: Positions = {}
         self.value_positions: Positions = {}
-        self.values = 0
         # Read when the pass starts, as limits.py reads them (tests lower them).
         self.max_values, self.max_depth = limits.MAX_VALUES, limits.MAX_DEPTH
         self.constructor = yaml.constructor.SafeConstructor()
@@ -78,7 +78,6 @@ class _Pass:
         start = self.get()
         if type(start) is not MappingStartEvent or start.tag is not None or start.anchor:
             raise _GiveUp
-        self.values = 1
         data: dict[str, Any] = {}
         self._mapping(data, (), 1)
         self.get()  # the document's end
@@ -88,65 +87,67 @@ class _Pass:
 
     def _mapping(self, into: dict[str, Any], path: KeyPath, depth: int) -> None:
         get, intern = self.get, sys.intern
+        positions, value_positions = self.positions, self.value_positions
         while True:
             event = get()
-            kind = type(event)
-            if kind is MappingEndEvent:
-                return
-            if kind is not ScalarEvent or event.tag is not None or event.anchor is not None:
+            if type(event) is not ScalarEvent or event.tag is not None or event.anchor is not None:
+                if type(event) is MappingEndEvent:
+                    return
                 raise _GiveUp  # a collection as key, an alias, a tag or an anchor
             key = event.value
             if key in into or (key == "<<" and event.implicit[0]):
                 raise _GiveUp  # a repeated key or a merge key
             key = intern(key)
-            self._count()
-            mark = event.start_mark
+            mark: Any = event.start_mark
             keypath = (*path, key)
-            self.positions[keypath] = (mark.line + 1, mark.column + 1)
+            positions[keypath] = (mark.line + 1, mark.column + 1)
             value = get()
             mark = value.start_mark
-            self.value_positions[keypath] = (mark.line + 1, mark.column + 1)
+            value_positions[keypath] = (mark.line + 1, mark.column + 1)
+            # Values counted so far: the top mapping, and each key, value and item noted.
+            if len(positions) + len(value_positions) >= self.max_values:
+                raise _GiveUp
             into[key] = self._value(value, keypath, depth)
 
     def _sequence(self, into: list[Any], path: KeyPath, depth: int) -> None:
         get = self.get
+        positions, value_positions = self.positions, self.value_positions
         while True:
             event = get()
             if type(event) is SequenceEndEvent:
                 return
             mark = event.start_mark
             keypath = (*path, len(into))
-            self.positions[keypath] = (mark.line + 1, mark.column + 1)
+            positions[keypath] = (mark.line + 1, mark.column + 1)
+            if len(positions) + len(value_positions) >= self.max_values:
+                raise _GiveUp
             into.append(self._value(event, keypath, depth))
 
     def _value(self, event: Any, path: KeyPath, depth: int) -> Any:
-        kind = type(event)
-        if event.anchor is not None or event.tag is not None:
+        if type(event) is ScalarEvent and event.tag is None and event.anchor is None:
+            text: str = event.value
+            if event.implicit[0] and text[:1] in _TYPED_STARTS:
+                return self._scalar(event)
+            return text
+        return self._collection(event, path, depth)
+
+    def _collection(self, event: Any, path: KeyPath, depth: int) -> Any:
+        """The mapping or list that `event` starts, `depth` being its holder's nesting."""
+        if event.anchor is not None or event.tag is not None or depth + 1 > self.max_depth:
             raise _GiveUp
-        self._count()
-        if kind is ScalarEvent:
-            return self._scalar(event)
-        if depth + 1 > self.max_depth:
-            raise _GiveUp
-        if kind is MappingStartEvent:
+        if type(event) is MappingStartEvent:
             mapping: dict[str, Any] = {}
             self._mapping(mapping, path, depth + 1)
             return mapping
-        if kind is SequenceStartEvent:
+        if type(event) is SequenceStartEvent:
             sequence: list[Any] = []
             self._sequence(sequence, path, depth + 1)
             return sequence
-        raise _GiveUp  # an alias
-
-    def _count(self) -> None:
-        self.values += 1
-        if self.values > self.max_values:
-            raise _GiveUp
+        raise _GiveUp  # an alias, or a tagged or anchored scalar
 
     def _scalar(self, event: Any) -> Any:
+        """A plain scalar that may be typed (a bool, a number, null, a date)."""
         text: str = event.value
-        if not event.implicit[0] or text[:1] not in _TYPED_STARTS:
-            return text
         tag: str = _RESOLVER.resolve(ScalarNode, text, event.implicit)  # type: ignore[no-untyped-call]
         if tag == _STR_TAG:
             return text
