@@ -12,6 +12,7 @@ file takes the full path, which finds and words every problem exactly as before.
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -28,8 +29,8 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from kcconf.errors import KeyPath
 from kcconf.spec import limits
+from kcconf.spec.marks import Marks, pack
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _RESOLVER = Resolver()
@@ -44,12 +45,9 @@ class _GiveUp(Exception):
     """The file needs the full path (yamlload): something this pass does not handle."""
 
 
-Positions = dict[KeyPath, tuple[int, int]]
-
-
-def build_plain(text: str, loader: Any) -> tuple[dict[str, Any], Positions, Positions] | None:
-    """(data, positions, value positions) of a plain, valid, single-document spec whose top
-    level is a mapping, within the bounds of limits.py; None for anything else."""
+def build_plain(text: str, loader: Any) -> tuple[dict[str, Any], Marks] | None:
+    """The data and marks of a plain, valid, single-document spec whose top level is a
+    mapping, within the bounds of limits.py; None for anything else."""
     if not _SIMPLE_RESOLVER:
         return None
     parser = loader(text)
@@ -64,14 +62,13 @@ def build_plain(text: str, loader: Any) -> tuple[dict[str, Any], Positions, Posi
 class _Pass:
     def __init__(self, parser: Any) -> None:
         self.get: Callable[[], Any] = parser.get_event
-        self.positions: Positions = {}
-        self.value_positions: Positions = {}
+        self.values = 1  # the top mapping
         # Read when the pass starts, as limits.py reads them (tests lower them).
         self.max_values, self.max_depth = limits.MAX_VALUES, limits.MAX_DEPTH
         self.constructor = yaml.constructor.SafeConstructor()
         self.typed: dict[tuple[str, str], Any] = {}  # (tag, text) -> value: all immutable
 
-    def run(self) -> tuple[dict[str, Any], Positions, Positions]:
+    def run(self) -> tuple[dict[str, Any], Marks]:
         self.get()  # the stream's start
         if type(self.get()) is not DocumentStartEvent:
             raise _GiveUp  # an empty file
@@ -79,69 +76,70 @@ class _Pass:
         if type(start) is not MappingStartEvent or start.tag is not None or start.anchor:
             raise _GiveUp
         data: dict[str, Any] = {}
-        self._mapping(data, (), 1)
+        marks = self._mapping(data, 1)
         self.get()  # the document's end
         if type(self.get()) is not StreamEndEvent:
             raise _GiveUp  # a second document: the full path says so
-        return data, self.positions, self.value_positions
+        return data, marks
 
-    def _mapping(self, into: dict[str, Any], path: KeyPath, depth: int) -> None:
+    def _mapping(self, into: dict[str, Any], depth: int) -> Marks:
         get, intern = self.get, sys.intern
-        positions, value_positions = self.positions, self.value_positions
+        keys: list[str] = []
+        at = array("Q")
+        below: list[Marks | None] = []
         while True:
             event = get()
             if type(event) is not ScalarEvent or event.tag is not None or event.anchor is not None:
                 if type(event) is MappingEndEvent:
-                    return
+                    return Marks(tuple(keys), at, tuple(below) if any(below) else None)
                 raise _GiveUp  # a collection as key, an alias, a tag or an anchor
             key = event.value
             if key in into or (key == "<<" and event.implicit[0]):
                 raise _GiveUp  # a repeated key or a merge key
             key = intern(key)
+            keys.append(key)
             mark: Any = event.start_mark
-            keypath = (*path, key)
-            positions[keypath] = (mark.line + 1, mark.column + 1)
+            at.append(pack(mark.line + 1, mark.column + 1))
             value = get()
             mark = value.start_mark
-            value_positions[keypath] = (mark.line + 1, mark.column + 1)
-            # Values counted so far: the top mapping, and each key, value and item noted.
-            if len(positions) + len(value_positions) >= self.max_values:
+            at.append(pack(mark.line + 1, mark.column + 1))
+            self.values += 2
+            if self.values > self.max_values:
                 raise _GiveUp
-            into[key] = self._value(value, keypath, depth)
+            into[key] = self._value(value, depth, below)
 
-    def _sequence(self, into: list[Any], path: KeyPath, depth: int) -> None:
+    def _sequence(self, into: list[Any], depth: int) -> Marks:
         get = self.get
-        positions, value_positions = self.positions, self.value_positions
+        at = array("Q")
+        below: list[Marks | None] = []
         while True:
             event = get()
             if type(event) is SequenceEndEvent:
-                return
+                return Marks(None, at, tuple(below) if any(below) else None)
             mark = event.start_mark
-            keypath = (*path, len(into))
-            positions[keypath] = (mark.line + 1, mark.column + 1)
-            if len(positions) + len(value_positions) >= self.max_values:
+            at.append(pack(mark.line + 1, mark.column + 1))
+            self.values += 1
+            if self.values > self.max_values:
                 raise _GiveUp
-            into.append(self._value(event, keypath, depth))
+            into.append(self._value(event, depth, below))
 
-    def _value(self, event: Any, path: KeyPath, depth: int) -> Any:
+    def _value(self, event: Any, depth: int, below: list[Marks | None]) -> Any:
+        """The value `event` starts; the marks of a mapping or list (else None) go to `below`."""
         if type(event) is ScalarEvent and event.tag is None and event.anchor is None:
+            below.append(None)
             text: str = event.value
             if event.implicit[0] and text[:1] in _TYPED_STARTS:
                 return self._scalar(event)
             return text
-        return self._collection(event, path, depth)
-
-    def _collection(self, event: Any, path: KeyPath, depth: int) -> Any:
-        """The mapping or list that `event` starts, `depth` being its holder's nesting."""
         if event.anchor is not None or event.tag is not None or depth + 1 > self.max_depth:
             raise _GiveUp
         if type(event) is MappingStartEvent:
             mapping: dict[str, Any] = {}
-            self._mapping(mapping, path, depth + 1)
+            below.append(self._mapping(mapping, depth + 1))
             return mapping
         if type(event) is SequenceStartEvent:
             sequence: list[Any] = []
-            self._sequence(sequence, path, depth + 1)
+            below.append(self._sequence(sequence, depth + 1))
             return sequence
         raise _GiveUp  # an alias, or a tagged or anchored scalar
 

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kcconf.errors import KeyPath, Location, Problem, SpecError
 from kcconf.spec.limits import check_limits, read_bounded
+from kcconf.spec.marks import PositionView
 from kcconf.spec.yamlfast import build_plain
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -59,7 +60,8 @@ def load_document(path: pathlib.Path) -> Document:
     text = _read_text(path)
     plain = build_plain(text, FAST_LOADER)
     if plain is not None:
-        return Document(name, *plain)
+        data, marks = plain
+        return Document(name, data, PositionView(marks, False), PositionView(marks, True))
     root = _compose(name, text)
     if root is None:
         message = "the file is empty; write a mapping with a realm key"
