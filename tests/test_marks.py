@@ -24,7 +24,7 @@ def both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Document, Doc
     path.write_text(SPEC, encoding="utf-8")
     plain = load_document(path)
     assert isinstance(plain.positions, PositionView)
-    monkeypatch.setattr(kcconf.spec.yamlload, "build_plain", lambda text, loader: None)
+    monkeypatch.setattr(kcconf.spec.yamlload, "build_plain", lambda name, text, loader: None)
     full = load_document(path)
     assert isinstance(full.positions, dict)
     return plain, full

@@ -39,7 +39,7 @@ unicode: {é: "😀"}
 
 def full_path(path: Path, monkeypatch: pytest.MonkeyPatch) -> Document:
     with monkeypatch.context() as patch:
-        patch.setattr(kcconf.spec.yamlload, "build_plain", lambda text, loader: None)
+        patch.setattr(kcconf.spec.yamlload, "build_plain", lambda name, text, loader: None)
         return load_document(path)
 
 
@@ -54,7 +54,7 @@ def test_the_plain_pass_builds_what_the_full_path_builds(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = path.read_text("utf-8-sig")
-    if build_plain(text, FAST_LOADER) is None:
+    if build_plain("spec.yaml", text, FAST_LOADER) is None:
         pytest.skip("not a plain spec")
     same(load_document(path), full_path(path, monkeypatch))
 
@@ -64,7 +64,7 @@ def test_typed_scalars_and_odd_keys_come_out_alike(
 ) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(TYPED, encoding="utf-8")
-    assert build_plain(TYPED, FAST_LOADER) is not None
+    assert build_plain("spec.yaml", TYPED, FAST_LOADER) is not None
     same(load_document(path), full_path(path, monkeypatch))
 
 
@@ -77,7 +77,6 @@ def test_typed_scalars_and_odd_keys_come_out_alike(
         "base: &b {a: 1}\nrealm: {<<: *b, name: x}\n",
         "realm: !!map {name: x}\n",
         "realm: {name: !!str 5}\n",
-        "realm: {name: x, name: y}\n",
         "realm: {name: x}\n---\nrealm: {name: y}\n",
         "realm: {name: x, v: =}\n",
         "realm: {name: [unclosed}\n",
@@ -86,7 +85,29 @@ def test_typed_scalars_and_odd_keys_come_out_alike(
     ],
 )
 def test_anything_not_plain_takes_the_full_path(text: str) -> None:
-    assert build_plain(text, FAST_LOADER) is None
+    assert build_plain("spec.yaml", text, FAST_LOADER) is None
+
+
+REPEATED = [
+    "realm: {name: x, name: y}\n",
+    "realm: {name: x, name: y, name: z}\n",
+    # The full path reports a mapping's repeated keys before those of what it holds.
+    "a:\n  b: 1\n  b: 2\na:\n  - {c: 1, c: 2}\n  - [{d: 1, d: 1}]\nrealm: {name: x}\nrealm: 1\n",
+    "users:\n  - {username: a, email: x, email: y}\n  - {username: b, groups: [], groups: []}\n",
+]
+
+
+@pytest.mark.parametrize("text", REPEATED)
+def test_repeated_keys_are_reported_as_the_full_path_reports_them(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as plain:
+        build_plain(str(path), text, FAST_LOADER)
+    with pytest.raises(SpecError) as full:
+        full_path(path, monkeypatch)
+    assert plain.value.problems == full.value.problems
 
 
 def large_spec(last_user: str) -> str:

@@ -22,7 +22,7 @@ def pack(line: int, column: int) -> int:
     return line << _SHIFT | column
 
 
-def _unpack(packed: int) -> tuple[int, int]:
+def unpack(packed: int) -> tuple[int, int]:
     return packed >> _SHIFT, packed & _COLUMN
 
 
@@ -89,8 +89,8 @@ class PositionView(Mapping[KeyPath, tuple[int, int]]):
 
     def _position(self, marks: Marks, index: int) -> tuple[int, int] | None:
         if marks.keys is None:
-            return None if self.of_values else _unpack(marks.at[index])
-        return _unpack(marks.at[2 * index + self.of_values])
+            return None if self.of_values else unpack(marks.at[index])
+        return unpack(marks.at[2 * index + self.of_values])
 
     def get(self, path: KeyPath, default: tuple[int, int] | None = None) -> tuple[int, int] | None:  # type: ignore[override]
         found = self.marks.find(path) if path else None

@@ -58,7 +58,7 @@ def load_document(path: pathlib.Path) -> Document:
     """Parse one spec file; raise SpecError with every problem found while building it."""
     name = str(path)
     text = _read_text(path)
-    plain = build_plain(text, FAST_LOADER)
+    plain = build_plain(name, text, FAST_LOADER)
     if plain is not None:
         data, marks = plain
         return Document(name, data, PositionView(marks, False), PositionView(marks, True))
