@@ -217,21 +217,22 @@ class _Checker(SpecChecker):
         """Each reference must name an object the spec declares or a Keycloak built-in. A
         reference below one already reported (a role of an unknown client) is not judged."""
         known = self._known()
-        failed: list[KeyPath] = []
+        failed: set[KeyPath] = set()
         for kind in KINDS:
             for ref in kind.references(self.doc.data):
                 names = known.get(ref.target)
                 if names is None or self._skipped(ref, failed):
                     continue
                 if ref.name not in names:
-                    failed.append(ref.keypath)
+                    failed.add(ref.keypath)
                     self.report(ref.keypath, _unknown(ref))
 
-    def _skipped(self, ref: Reference, failed: list[KeyPath]) -> bool:
-        """Malformed values (schema errors) are not judged, nor names below a failed one."""
+    def _skipped(self, ref: Reference, failed: set[KeyPath]) -> bool:
+        """Malformed values (schema errors) are not judged, nor names below a failed one
+        (looked up by prefix: a scan of the failed ones was quadratic)."""
         if not isinstance(ref.name, str) or ref.keypath in self.tainted:
             return True
-        return any(ref.keypath[: len(f)] == f for f in failed)
+        return any(ref.keypath[:end] in failed for end in range(1, len(ref.keypath) + 1))
 
     def _known(self) -> dict[str, set[str] | None]:
         """Kind -> names a reference may use; None where that cannot be told (malformed)."""
