@@ -82,9 +82,22 @@ def _items(
             yield from validator.descend(instance=item, schema=items, path=index)
 
 
+def _properties(
+    validator: Any, properties: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """jsonschema's `properties`, walking only the values the compiled schema finds invalid."""
+    if not validator.is_type(instance, "object"):
+        return
+    compiled = _compiled()
+    for name, subschema in properties.items():
+        if name in instance and not compiled.compile(subschema)(instance[name]):
+            yield from validator.descend(instance[name], subschema, path=name, schema_path=name)
+
+
 # jsonschema's stubs leave `extend` untyped.
 _Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"uniqueItems": _unique_items, "items": _items}
+    Draft202012Validator,
+    {"uniqueItems": _unique_items, "items": _items, "properties": _properties},
 )
 
 

@@ -8,6 +8,7 @@ spec yields schema messages rather than a crash or a cascade of follow-up compla
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -125,7 +126,7 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
     if error.validator == "additionalProperties" and schema.get("additionalProperties") is False:
         # One problem per unknown key, located at that key rather than at its parent.
         # Keys the schema names only to refuse them with a reason are not offered.
-        allowed = [k for k, v in schema.get("properties", {}).items() if "not" not in v]
+        allowed = tuple(k for k, v in schema.get("properties", {}).items() if "not" not in v)
         instance: Any = error.instance
         unknown = [key for key in instance if key not in allowed]
         return [
@@ -163,7 +164,8 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
 LISTED = 30  # more allowed keys than this are left to `kcconf schema` (the realm's hundred)
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+@functools.lru_cache(maxsize=1024)  # the same mistake in 10,000 users is one guess
+def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
     guess = difflib.get_close_matches(key, allowed, n=1)
     maybe = f" (did you mean '{guess[0]}'?)" if guess else ""
     if len(allowed) > LISTED:
