@@ -53,18 +53,18 @@ class SpecChecker:
         fold_case: bool = False,
     ) -> None:
         """Report each item of the list at `path` whose `field` repeats an earlier one's."""
-        first: dict[str, int] = {}
+        first: dict[str, KeyPath] = {}  # where each name is first declared
         for item_path, item in self.items(path):
             name, key_path = item.get(field), (*item_path, field)
             if not isinstance(name, str) or key_path in self.tainted:
                 continue
             name = prefix + name
             natural = name.lower() if fold_case else name
-            line = self.doc.where(key_path).line
             if natural not in first:
-                first[natural] = line
+                first[natural] = key_path
                 continue
-            lines = f"lines {first[natural]} and {line}"
+            earlier, line = self.doc.where(first[natural]).line, self.doc.where(key_path).line
+            lines = f"lines {earlier} and {line}"
             self.report(key_path, f"duplicate {label} '{name}'{suffix}: declared on {lines}")
 
     def exclusive(self, default_path: KeyPath, optional_path: KeyPath) -> None:

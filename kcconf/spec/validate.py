@@ -10,11 +10,11 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import ValidationError
 
 from kcconf.errors import KeyPath, Problem, SpecError
 from kcconf.kinds import BY_NAME, KINDS
@@ -22,7 +22,7 @@ from kcconf.kinds.base import Reference
 from kcconf.spec.checker import SpecChecker
 from kcconf.spec.desired import desired_state
 from kcconf.spec.names import check_names
-from kcconf.spec.schema import realm_schema
+from kcconf.spec.schemacheck import first_repeat, schema_errors
 from kcconf.spec.yamlload import Document, load_document
 
 _TYPE_NAMES = {
@@ -101,31 +101,10 @@ def check_document(doc: Document, references: bool = True) -> list[Problem]:
     `references=False` skips the check that named roles and scopes are declared or built in:
     plan and apply check them against the live realm instead, where they may exist already.
     """
-    errors = list(_validator().iter_errors(doc.data))
+    errors = schema_errors(doc.data)
     problems = [problem for error in errors for problem in _schema_problems(doc, error)]
     problems.extend(_Checker(doc, _tainted(errors), references).run())
     return _sorted(problems)
-
-
-def _unique_items(
-    validator: Any, unique: Any, instance: Any, schema: dict[str, Any]
-) -> Iterator[ValidationError]:
-    """jsonschema's own check compares lists of mappings pair by pair: a hostile list of
-    100,000 of them took hours. The same judgement (1 equals 1.0, true does not equal 1),
-    by hashing."""
-    if unique and validator.is_type(instance, "array") and _first_repeat(instance) is not None:
-        yield ValidationError("has non-unique elements")
-
-
-# jsonschema's stubs leave `extend` untyped.
-_Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"uniqueItems": _unique_items}
-)
-
-
-@functools.cache
-def _validator() -> Any:
-    return _Validator(realm_schema())
 
 
 def _tainted(errors: list[ValidationError]) -> set[KeyPath]:
@@ -147,7 +126,7 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
     if error.validator == "additionalProperties" and schema.get("additionalProperties") is False:
         # One problem per unknown key, located at that key rather than at its parent.
         # Keys the schema names only to refuse them with a reason are not offered.
-        allowed = [k for k, v in schema.get("properties", {}).items() if "not" not in v]
+        allowed = tuple(k for k, v in schema.get("properties", {}).items() if "not" not in v)
         instance: Any = error.instance
         unknown = [key for key in instance if key not in allowed]
         return [
@@ -155,7 +134,7 @@ def _schema_problems(doc: Document, error: ValidationError) -> list[Problem]:
         ]
     if error.validator == "uniqueItems":  # point at the repeated item, not at the whole list
         items: Any = error.instance
-        path = (*path, _first_repeat(items) or 0)
+        path = (*path, first_repeat(items) or 0)
     return [Problem(doc.where(path), path, _message(error, schema))]
 
 
@@ -178,14 +157,15 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
     if error.validator == "maxLength":
         return f"longer than {value} characters"
     if error.validator == "uniqueItems":
-        return f"{_quote(instance[_first_repeat(instance) or 0])} is listed more than once"
+        return f"{_quote(instance[first_repeat(instance) or 0])} is listed more than once"
     return error.message
 
 
 LISTED = 30  # more allowed keys than this are left to `kcconf schema` (the realm's hundred)
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+@functools.lru_cache(maxsize=1024)  # the same mistake in 10,000 users is one guess
+def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
     guess = difflib.get_close_matches(key, allowed, n=1)
     maybe = f" (did you mean '{guess[0]}'?)" if guess else ""
     if len(allowed) > LISTED:
@@ -210,28 +190,6 @@ def _or(words: list[str]) -> str:
 
 def _quote(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
-
-
-def _first_repeat(items: list[Any]) -> int | None:
-    """Index of the first item that repeats an earlier one, if any."""
-    seen: set[Any] = set()
-    for index, item in enumerate(items):
-        key = _hashable(item)
-        if key in seen:
-            return index
-        seen.add(key)
-    return None
-
-
-def _hashable(value: Any) -> Any:
-    """A value JSON Schema calls equal to `value` hashes alike; a bool is kept apart from 1."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, dict):
-        return ("map", frozenset((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return ("list", tuple(_hashable(v) for v in value))
-    return ("scalar", value)
 
 
 # --- semantic and reference checks --------------------------------------------------------------
@@ -261,21 +219,22 @@ class _Checker(SpecChecker):
         """Each reference must name an object the spec declares or a Keycloak built-in. A
         reference below one already reported (a role of an unknown client) is not judged."""
         known = self._known()
-        failed: list[KeyPath] = []
+        failed: set[KeyPath] = set()
         for kind in KINDS:
             for ref in kind.references(self.doc.data):
                 names = known.get(ref.target)
                 if names is None or self._skipped(ref, failed):
                     continue
                 if ref.name not in names:
-                    failed.append(ref.keypath)
+                    failed.add(ref.keypath)
                     self.report(ref.keypath, _unknown(ref))
 
-    def _skipped(self, ref: Reference, failed: list[KeyPath]) -> bool:
-        """Malformed values (schema errors) are not judged, nor names below a failed one."""
+    def _skipped(self, ref: Reference, failed: set[KeyPath]) -> bool:
+        """Malformed values (schema errors) are not judged, nor names below a failed one
+        (looked up by prefix: a scan of the failed ones was quadratic)."""
         if not isinstance(ref.name, str) or ref.keypath in self.tainted:
             return True
-        return any(ref.keypath[: len(f)] == f for f in failed)
+        return any(ref.keypath[:end] in failed for end in range(1, len(ref.keypath) + 1))
 
     def _known(self) -> dict[str, set[str] | None]:
         """Kind -> names a reference may use; None where that cannot be told (malformed)."""

@@ -18,6 +18,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kcconf.errors import KeyPath, Location, Problem, SpecError
 from kcconf.spec.limits import check_limits, read_bounded
+from kcconf.spec.marks import PositionView
+from kcconf.spec.yamlfast import build_plain
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -55,7 +57,12 @@ class Document:
 def load_document(path: pathlib.Path) -> Document:
     """Parse one spec file; raise SpecError with every problem found while building it."""
     name = str(path)
-    root = _compose(name, _read_text(path))
+    text = _read_text(path)
+    plain = build_plain(name, text, FAST_LOADER)
+    if plain is not None:
+        data, marks = plain
+        return Document(name, data, PositionView(marks, False), PositionView(marks, True))
+    root = _compose(name, text)
     if root is None:
         message = "the file is empty; write a mapping with a realm key"
         raise SpecError([_problem(name, 1, 1, message)])
