@@ -11,9 +11,10 @@ levels with role mappings, 10,000 users with a role and a group. It starts its o
 Per scale, in this order, each kcconf command a subprocess (wall time, the child's peak RSS, and
 the admin request counts kcconf logs): validate; apply into an absent realm; plan twice
 unchanged (the first just after the apply, the second again; "cold" is the first plan after
-the apply, whose own closing re-plan has already read the whole realm once); apply unchanged
-(must write nothing). Then, without kcconf's code (bench/floors.py), one request at a time: the read floor
-on kcconf's realm, the write floor into a fresh realm, and partial import into another. Each
+the apply, whose closing check has read back all it wrote, i.e. the whole realm); apply
+unchanged (must write nothing). Then, without kcconf's code (bench/floors.py), one request at
+a time: the read floor on kcconf's realm, the write floor into a fresh realm, and partial
+import into another. Each
 realm is deleted before the next is made, so Keycloak's caches hold one bench realm at a time.
 The table goes to stdout, progress to stderr.
 """
