@@ -7,6 +7,7 @@ A name that misses the cache is fetched once more, since apply may have just cre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ class RealmAdmin:
         self.realm = realm
         self.base = seg(realm)
         self.progress = progress or parallel.Progress()
+        self._lock = threading.RLock()  # a client's roles are found through the client
         # Collections by endpoint and parent ids, each keyed by its items' natural key.
         self._cache: dict[tuple[str, tuple[str, ...]], dict[str, Rep]] = {}
 
@@ -55,12 +57,19 @@ class RealmAdmin:
             self.progress.finish()
 
     def collection(self, endpoint: Endpoint, *parents: str) -> dict[str, Rep]:
-        """Every item of a collection by natural key, read once and cached."""
+        """Every item of a collection by natural key, read once and cached. One thread reads
+        it while the others that need it wait, rather than each reading it again."""
         key = (endpoint.collection, parents)
-        if key not in self._cache:
-            reps = self._group_tree() if endpoint is ep.GROUPS else endpoint.list(self, *parents)
-            self._cache[key] = {str(r[endpoint.key]): r for r in reps}
-        return self._cache[key]
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._cache:
+                reps = (
+                    self._group_tree() if endpoint is ep.GROUPS else endpoint.list(self, *parents)
+                )
+                self._cache[key] = {str(r[endpoint.key]): r for r in reps}
+            return self._cache[key]
 
     def _group_tree(self) -> list[Rep]:
         """Every group, level by level (parents first). Since Keycloak 23 a group list leaves
@@ -79,9 +88,14 @@ class RealmAdmin:
 
     def find(self, endpoint: Endpoint, key: str, *parents: str) -> Rep | None:
         """The item, read again once if missing: apply may just have created it."""
-        if key not in self.collection(endpoint, *parents):
-            self._cache.pop((endpoint.collection, parents), None)
-        return self.collection(endpoint, *parents).get(key)
+        seen = self.collection(endpoint, *parents)
+        if key in seen:
+            return seen[key]
+        with self._lock:
+            # Read again only if no other thread has done so since `seen` was read.
+            if self._cache.get((endpoint.collection, parents)) is seen:
+                del self._cache[(endpoint.collection, parents)]
+            return self.collection(endpoint, *parents).get(key)
 
     def id_of(self, endpoint: Endpoint, key: str, *parents: str) -> str:
         found = self.find(endpoint, key, *parents)

@@ -9,6 +9,7 @@ and retries every request, POST included, after a time-out (a hung server cost 2
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import ssl
 import time
@@ -68,9 +69,13 @@ class Transport:
         self.base = base_url(url)
         self.url = self.base.rstrip("/")
         self.timeout = timeout
-        self._verify = tls.verify
+        self._verify = _with_environment(tls.verify)
         self._session = requests.Session()
-        # Without this, requests would put a ~/.netrc login over kcconf's bearer token.
+        # requests would otherwise read the proxy variables again for every request (a fifth of
+        # a plan's own CPU, measured) and put a ~/.netrc login over kcconf's bearer token: the
+        # environment is read once, here, for the proxy and the CA bundle.
+        self._session.trust_env = False
+        self._session.proxies = requests.utils.get_environ_proxies(self.base)
         self._session.auth = _unchanged
         # kcconf decides on retries itself, per method. One kept-alive connection per thread
         # that may send at once, so parallel requests never open and close connections.
@@ -146,6 +151,13 @@ class Transport:
                     f"the connection was closed without an answer to {method} {self.address(path)}"
                 )
         return _one_line(str(exc))
+
+
+def _with_environment(verify: bool | str) -> bool | str:
+    """The CA bundle requests would take from the environment when none is given."""
+    if verify is True:
+        return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return verify
 
 
 def _unchanged(request: requests.PreparedRequest) -> requests.PreparedRequest:

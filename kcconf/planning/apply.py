@@ -73,6 +73,7 @@ class Step:
     what: str
     run: Callable[[], None]
     batch: tuple[str, ...]
+    address: Address  # the object it writes, or whose relation it changes
 
 
 def execute(admin: RealmAdmin, changes: tuple[Change, ...], log: Log) -> None:
@@ -112,44 +113,61 @@ def batches(todo: list[Step]) -> list[tuple[str, list[int]]]:
 
 def steps(admin: RealmAdmin, changes: tuple[Change, ...]) -> list[Step]:
     """Objects created and updated kind by kind, then relation removals, then additions, then
-    deletions (users before the roles and clients they may be mapped to). Within a kind, the
-    objects of one depth of a path-named kind (groups: parents before children)."""
-    out: list[Step] = []
+    deletions (users before the roles and clients they may be mapped to). The steps of one
+    batch are brought together so they can run side by side: one depth of a path-named kind
+    at a time (groups: parents created before children, deleted after them), one relation of
+    one kind at a time."""
+    writes, removals, additions, deletions = [], [], [], []
     for change in changes:
         kind = BY_NAME[change.address.kind]
-        depth = str(change.address.name.count("/")) if kind.path_named else ""
         if change.action is Action.CREATE:
             run = partial(kind.create, admin, change)
-            out.append(
-                Step(f"creating {change.address}", run, ("creating", f"{kind.noun}s", depth))
-            )
+            writes.append(_object_step("creating", change, run))
         elif change.action is Action.UPDATE and change.fields:
-            run = partial(_update, admin, change)
-            out.append(
-                Step(f"updating {change.address}", run, ("updating", f"{kind.noun}s", depth))
-            )
-    for change in changes:
+            writes.append(_object_step("updating", change, partial(_update, admin, change)))
+        elif change.action is Action.DELETE:
+            deletions.append(_object_step("deleting", change, partial(kind.delete, admin, change)))
         for rel in change.relations:
             how = relation(change.address.kind, rel.name)
+            batch = (how.label, change.address.kind, rel.name)
             if rel.removed:
                 what = f"removing {how.label} of {change.address}: {', '.join(rel.removed)}"
                 run = partial(how.remove, admin, change.address, rel.removed)
-                out.append(Step(what, run, ("removing", how.label, change.address.kind)))
-    for change in changes:
-        for rel in change.relations:
-            how = relation(change.address.kind, rel.name)
+                removals.append(Step(what, run, ("removing", *batch), change.address))
             if rel.added and not (change.action is Action.CREATE and how.on_create):
                 what = f"adding {how.label} of {change.address}: {', '.join(rel.added)}"
                 run = partial(how.add, admin, change.address, rel.added)
-                out.append(Step(what, run, ("adding", how.label, change.address.kind, rel.name)))
-    for change in sorted(changes, key=lambda c: address_order(c.address), reverse=True):
-        if change.action is Action.DELETE:
-            kind = BY_NAME[change.address.kind]
-            run = partial(kind.delete, admin, change)
-            depth = str(change.address.name.count("/")) if kind.path_named else ""
-            batch = ("deleting", f"{kind.noun}s", depth)  # a group's parent after it
-            out.append(Step(f"deleting {change.address}", run, batch))
-    return out
+                additions.append(Step(what, run, ("adding", *batch), change.address))
+    return [*_together(writes), *_together(removals), *_together(additions), *_last(deletions)]
+
+
+def _object_step(verb: str, change: Change, run: Callable[[], None]) -> Step:
+    """A create, update or delete, batched with the others of its kind, depth (groups) and
+    parent kind (a client's mappers wait for the clients, not for the client scopes')."""
+    address = change.address
+    kind = BY_NAME[address.kind]
+    depth = str(address.name.count("/")) if kind.path_named else "0"
+    under = address.parent.kind if address.parent else ""
+    return Step(f"{verb} {address}", run, (verb, f"{kind.noun}s", depth, under), address)
+
+
+def _together(todo: list[Step]) -> list[Step]:
+    """The steps of each batch together, batches in the order they first appear: in the
+    plan's address order a group's depth first appears after its parents' depth."""
+    first: dict[tuple[str, ...], int] = {}
+    for index, step in enumerate(todo):
+        first.setdefault(step.batch, index)
+    return sorted(todo, key=lambda step: first[step.batch])
+
+
+def _last(deletions: list[Step]) -> list[Step]:
+    """Deletions in reverse kind order (users before the roles mapped to them), the deepest
+    groups first, each depth together."""
+    by_address = sorted(deletions, key=lambda s: address_order(s.address), reverse=True)
+    kinds: dict[tuple[str, str], int] = {}
+    for step in by_address:
+        kinds.setdefault((step.batch[1], step.batch[3]), len(kinds))
+    return sorted(by_address, key=lambda s: (kinds[s.batch[1], s.batch[3]], -int(s.batch[2])))
 
 
 def _parents(address: Address) -> list[Address]:
