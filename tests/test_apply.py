@@ -10,7 +10,7 @@ import pytest
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import password_grant
 from tests.conftest import Target
-from tests.helpers import Run, realm_spec, requests_of
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, requests_of
 
 Kcconf = Callable[..., Run]
 
@@ -58,16 +58,6 @@ users:
     realmRoles: [auditor]
     clientRoles: {backend: [admin]}
 """
-
-
-def assert_in_sync(kcconf: Kcconf, spec: Path) -> None:
-    """The closing check of every apply test: no changes planned, and apply writes nothing."""
-    planned = kcconf("plan", str(spec))
-    assert planned.code == 0, planned.out + planned.err
-    assert planned.out.startswith("No changes: realm ")
-    again = kcconf("apply", "--auto-approve", str(spec))
-    assert again.code == 0, again.err
-    assert set(requests_of(again.err)) == {"GET"}
 
 
 @pytest.fixture
@@ -351,4 +341,36 @@ def test_a_client_scope_without_a_protocol_is_created_as_openid_connect(
     applied = kcconf("apply", "--auto-approve", str(spec))
     assert applied.code == 0, applied.err
     assert index.scopes()["plain"]["protocol"] == "openid-connect"
+    assert_in_sync(kcconf, spec)
+
+
+def test_the_closing_check_reads_back_what_changed_unless_asked_for_all(
+    kcconf: Kcconf, realm: str, tmp_path: Path
+) -> None:
+    """After its writes, apply reads back the objects it changed, not every object's relations
+    again; `--verify full` plans the whole realm once more. Both end in sync."""
+    # More roles and groups than users: the plan reads each user's roles and groups.
+    roles = "roles:\n" + "".join(f"  - name: r{i}\n" for i in range(50))
+    groups = "groups:\n" + "".join(f"  - name: g{i}\n" for i in range(50))
+    users = "users:\n" + "".join(
+        f"  - username: user{i:02d}\n    groups: [/g{i}]\n    realmRoles: [r{i}]\n"
+        for i in range(40)
+    )
+    spec = tmp_path / "spec.yaml"
+    apply_spec(kcconf, spec, realm_spec(realm, roles + groups + users))
+    planned = requests_of(kcconf("plan", str(spec)).err)["GET"]
+
+    def changed(first_name: str, *flags: str) -> int:
+        spec.write_text(spec.read_text().replace("  - username: user07\n", first_name, 1))
+        applied = kcconf("apply", "--auto-approve", *flags, str(spec))
+        assert applied.code == 0, applied.err
+        assert requests_of(applied.err)["PUT"] == 1
+        return requests_of(applied.err)["GET"] - planned
+
+    checked = changed("  - username: user07\n    firstName: Seven\n")
+    spec.write_text(spec.read_text().replace("    firstName: Seven\n", "", 1))
+    everything = changed("  - username: user07\n    firstName: Sieben\n", "--verify", "full")
+    # Beyond the plan: the GET before the PUT, then the closing check.
+    assert everything >= planned
+    assert checked < everything / 2, (checked, everything)
     assert_in_sync(kcconf, spec)

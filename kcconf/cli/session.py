@@ -92,9 +92,8 @@ class Session:
             emit(f"Created realm {spec.realm}; its contents, planned against it:\n")
             emit(render_plan(replanned))
 
-        apply_plan(
-            RealmAdmin(self.api, spec.realm, self.progress), planned, spec.desired, self.log, show
-        )
+        admin = RealmAdmin(self.api, spec.realm, self.progress)
+        apply_plan(admin, planned, spec.desired, self.log, show, full)
         emit(f"Applied: realm {spec.realm} now matches the spec.\n")
 
     def check(self, spec: SpecFile) -> bool:
