@@ -155,8 +155,13 @@ class Bench:
                 f"{run.code}: {run.err_tail}"
             )
         requests = "" if run.counts is None else counted(run.counts)
-        self.rows.append(Row(scale, figure, run.seconds, requests, run.peak_mb))
+        self.add(Row(scale, figure, run.seconds, requests, run.peak_mb))
         return run
+
+    def add(self, row: Row) -> None:
+        """A row for the table, said on stderr as soon as it is measured."""
+        self.rows.append(row)
+        log(f"[{row.scale}] {row.figure}: " + ", ".join(filter(None, cells(row)[2:])))
 
     def floor(self, scale: float, figure: str, work: Callable[[], None]) -> Row:
         """A floor's row; one that fails is reported and left without a time, so a long run
@@ -168,7 +173,7 @@ class Bench:
         except (RuntimeError, requests_errors.RequestException) as exc:
             self.warnings.append(f"warning: scale {scale}: {figure} failed: {exc}")
             row = Row(scale, figure, None, counted(self.api.counts) + " (failed)")
-        self.rows.append(row)
+        self.add(row)
         return row
 
     def run(self, scale: float) -> None:

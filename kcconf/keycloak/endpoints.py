@@ -72,17 +72,18 @@ class Endpoint:
 
 
 BRIEF_OFF = {"briefRepresentation": "false"}
+BRIEF_ON = {"briefRepresentation": "true"}
 
 CLIENTS = Endpoint("clients", "clientId", "client")
 CLIENT_SCOPES = Endpoint("client-scopes", "name", "client scope", paged=False)
 REALM_ROLES = Endpoint("roles", "name", "role", params=BRIEF_OFF, by="name")
 CLIENT_ROLES = Endpoint("clients/{0}/roles", "name", "role", params=BRIEF_OFF, by="name")
 USERS = Endpoint("users", "username", "user", params=BRIEF_OFF)
+USERS_BRIEF = Endpoint("users", "username", "user", params=BRIEF_ON)
 GROUPS = Endpoint("groups", "path", "group", params=BRIEF_OFF)
 GROUP_CHILDREN = Endpoint("groups/{0}/children", "name", "group", params=BRIEF_OFF)
 USER_GROUPS = Endpoint("users/{0}/groups", "path", "group")
 # Direct members only, as a user's groups and role mappings are (docs/keycloak-facts.md 17.1).
-BRIEF_ON = {"briefRepresentation": "true"}
 GROUP_MEMBERS = Endpoint("groups/{0}/members", "username", "member", params=BRIEF_ON)
 ROLE_MEMBERS = Endpoint("roles/{0}/users", "username", "member", params=BRIEF_ON)
 CLIENT_MAPPERS = Endpoint("clients/{0}/protocol-mappers/models", "name", "mapper", paged=False)

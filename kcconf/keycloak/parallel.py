@@ -8,9 +8,10 @@ parallel read builds is the same as a sequential one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar, cast
 
 # Chosen by measurement on 2 cores with Keycloak on the same machine (docs/performance.md);
 # more than MAX only queues requests in Keycloak's own worker pool.
@@ -25,24 +26,25 @@ Tick = Callable[[], None]
 def each(
     workers: int, fn: Callable[[T], R], items: Sequence[T], tick: Tick | None = None
 ) -> list[R]:
-    """`fn` of every item, in order. The first failure stops what has not started, waits for
-    what has, and is raised; so is an interrupt."""
+    """`fn` of every item, in order. Items are handed out as workers free up (so 10,000 of
+    them never wait as 10,000 queued tasks). The first failure stops what has not started,
+    waits for what has, and is raised; so is an interrupt."""
     if workers <= 1 or len(items) <= 1:
         return [_ticked(fn, item, tick) for item in items]
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(items)))
-    futures: list[Future[R]] = []
-    try:
-        futures = [pool.submit(_ticked, fn, item, tick) for item in items]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in futures:
-            failure = future.exception() if future in done else None
-            if failure is not None:
-                raise failure
-        return [future.result() for future in futures]
-    finally:
-        # On a failure or an interrupt: nothing new starts; what runs is let finish, since a
-        # request already sent cannot be called back.
-        pool.shutdown(wait=True, cancel_futures=True)
+    results: list[R | None] = [None] * len(items)
+    running: dict[Future[R], int] = {}
+    todo = iter(enumerate(items))
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        # On a failure or an interrupt nothing new starts, and leaving the block waits for what
+        # runs: a request already sent cannot be called back.
+        while True:
+            for index, item in itertools.islice(todo, workers - len(running)):
+                running[pool.submit(_ticked, fn, item, tick)] = index
+            if not running:
+                return cast(list[R], results)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[running.pop(future)] = future.result()  # raises the failure
 
 
 def _ticked(fn: Callable[[T], R], item: T, tick: Tick | None) -> R:

@@ -74,7 +74,7 @@ class UserKind(base.Kind):
             yield Obj(address, self.fields_of(spec), relations, initial=initial)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        users = admin.users()
+        users = admin.users(full=_full(desired))
         wanted = {name: desired.wanted(Address(self.name, name)) for name in users}
         roles = _roles(admin, {n: w for n, w in wanted.items() if w and ROLES.wanted(w)})
         groups = _groups(
@@ -130,6 +130,19 @@ class UserKind(base.Kind):
             yield from ROLES.references(path, user)
             for i, group in enumerate(user.get(GROUPS) or []):
                 yield base.Reference((*path, GROUPS, i), GROUP, group)
+
+
+def _full(desired: State) -> bool:
+    """Whether users must be read in full: for their attributes (kcconf's marker among them,
+    which a prune of what kcconf created needs), and whenever users may be pruned, so that
+    no service account passes for a person (Keycloak 24 lists them among the users)."""
+    if desired.prune.get(USER):
+        return True
+    return any(
+        name == "attributes" or name.startswith("attributes.")
+        for obj in desired.of_kind(USER).values()
+        for name in obj.fields
+    )
 
 
 def _roles(admin: RealmAdmin, wanted: Mapping[str, Obj]) -> dict[str, dict[str, frozenset[str]]]:
