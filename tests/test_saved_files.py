@@ -174,6 +174,15 @@ def test_specs_are_not_plans(tmp_path: Path) -> None:
     assert [open_saved(p) for p in (spec, json_spec, tmp_path / "missing.json")] == [None] * 3
 
 
+def test_a_spec_of_a_realm_named_like_a_plan_is_a_spec(tmp_path: Path) -> None:
+    """Found by the property-based tests: a YAML spec holding the saved plans' kind (a realm
+    named kcconf-saved-plan) was refused as a damaged plan."""
+    for name in ("kcconf-saved-plan", '"format_version"'):
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(f"realm:\n  name: {name}\nroles:\n- name: [not a string\n")
+        assert open_saved(spec) is None
+
+
 # --- through the command line, against the real Keycloak --------------------------------------
 
 

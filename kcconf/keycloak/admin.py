@@ -29,7 +29,10 @@ class RealmAdmin:
         self.realm = realm
         self.base = seg(realm)
         self.progress = progress or parallel.Progress()
-        self._lock = threading.RLock()  # a client's roles are found through the client
+        # One lock per collection: its first reader reads it while the others wait for it, and
+        # collections of different keys are read side by side (1,000 clients' roles).
+        self._locks: dict[CacheKey, threading.RLock] = {}
+        self._locks_lock = threading.Lock()
         # Collections by endpoint and parent ids, each keyed by its items' natural key.
         self._cache: dict[CacheKey, dict[str, Rep]] = {}
 
@@ -63,13 +66,17 @@ class RealmAdmin:
         found = self._cache.get(key)
         if found is not None:
             return found
-        with self._lock:
+        with self._lock_of(key):
             if key not in self._cache:
                 reps = (
                     self._group_tree() if endpoint is ep.GROUPS else endpoint.list(self, *parents)
                 )
                 self._cache[key] = {str(r[endpoint.key]): r for r in reps}
             return self._cache[key]
+
+    def _lock_of(self, key: CacheKey) -> threading.RLock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.RLock())
 
     def _group_tree(self) -> list[Rep]:
         """Every group, level by level (parents first). Since Keycloak 23 a group list leaves
@@ -91,7 +98,7 @@ class RealmAdmin:
         seen = self.collection(endpoint, *parents)
         if key in seen:
             return seen[key]
-        with self._lock:
+        with self._lock_of(_key(endpoint, parents)):
             # Read again only if no other thread has done so since `seen` was read.
             if self._cache.get(_key(endpoint, parents)) is seen:
                 del self._cache[_key(endpoint, parents)]

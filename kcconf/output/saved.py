@@ -114,8 +114,10 @@ def open_saved(path: Path) -> Saved | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        # Plans open with their format_version and end with `saved`: half of one holds either.
-        if KIND in text or '"format_version"' in text:
+        # Plans are JSON objects that open with their format_version and end with `saved`:
+        # half of one starts with `{` and holds either. A YAML spec may name its realm
+        # kcconf-saved-plan, and is a spec all the same.
+        if text.lstrip().startswith("{") and (f'"{KIND}"' in text or '"format_version"' in text):
             raise KcconfError(
                 f"{path} is a damaged plan (not JSON at line {exc.lineno}): make a new plan"
             ) from None

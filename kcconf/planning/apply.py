@@ -13,7 +13,7 @@ from functools import partial
 
 from kcconf.errors import KcconfError
 from kcconf.keycloak.admin import RealmAdmin
-from kcconf.kinds import BY_NAME, ROOT, address_order, relation
+from kcconf.kinds import BY_NAME, RANK, ROOT, relation
 from kcconf.model.changes import Action, Change
 from kcconf.model.objects import Address, State
 from kcconf.planning.compare import compare
@@ -138,7 +138,7 @@ def steps(admin: RealmAdmin, changes: tuple[Change, ...]) -> list[Step]:
                 what = f"adding {how.label} of {change.address}: {', '.join(rel.added)}"
                 run = partial(how.add, admin, change.address, rel.added)
                 additions.append(Step(what, run, ("adding", *batch), change.address))
-    return [*_together(writes), *_together(removals), *_together(additions), *_last(deletions)]
+    return [*_staged(writes), *_together(removals), *_together(additions), *_last(deletions)]
 
 
 def _object_step(verb: str, change: Change, run: Callable[[], None]) -> Step:
@@ -152,22 +152,24 @@ def _object_step(verb: str, change: Change, run: Callable[[], None]) -> Step:
 
 
 def _together(todo: list[Step]) -> list[Step]:
-    """The steps of each batch together, batches in the order they first appear: in the
-    plan's address order a group's depth first appears after its parents' depth."""
+    """The steps of each batch together, batches in the order they first appear."""
     first: dict[tuple[str, ...], int] = {}
     for index, step in enumerate(todo):
         first.setdefault(step.batch, index)
     return sorted(todo, key=lambda step: first[step.batch])
 
 
+def _staged(writes: list[Step]) -> list[Step]:
+    """Creates and updates kind by kind in dependency order (a client before its roles and
+    mappers), each kind a depth at a time (a group before its subgroups), each batch
+    together."""
+    return sorted(_together(writes), key=lambda s: (RANK[s.address.kind], int(s.batch[2])))
+
+
 def _last(deletions: list[Step]) -> list[Step]:
-    """Deletions in reverse kind order (users before the roles mapped to them), the deepest
-    groups first, each depth together."""
-    by_address = sorted(deletions, key=lambda s: address_order(s.address), reverse=True)
-    kinds: dict[tuple[str, str], int] = {}
-    for step in by_address:
-        kinds.setdefault((step.batch[1], step.batch[3]), len(kinds))
-    return sorted(by_address, key=lambda s: (kinds[s.batch[1], s.batch[3]], -int(s.batch[2])))
+    """Deletions in reverse dependency order (users before the roles mapped to them, a
+    client's mappers before the client), the deepest groups first, each batch together."""
+    return sorted(_together(deletions), key=lambda s: (-RANK[s.address.kind], -int(s.batch[2])))
 
 
 def _parents(address: Address) -> list[Address]:
