@@ -187,13 +187,11 @@ def _from_role_members(
         for user in found:
             if user["username"] in held:
                 held[str(user["username"])].add(role)
-    default = default_roles_name(admin.realm)
     realm = ROLES.name("realmRoles")
-    out = {}
-    for name, roles in held.items():
-        keep = default in wanted[name].relations.get(realm, ())
-        out[name] = {realm: frozenset(roles if keep else roles - {default})}
-    return out
+    return {
+        name: _default_left_alone(admin, {realm: frozenset(roles)}, wanted[name])
+        for name, roles in held.items()
+    }
 
 
 def _groups(admin: RealmAdmin, desired: State, names: Sequence[str]) -> dict[str, frozenset[str]]:
@@ -238,8 +236,16 @@ def user_roles(
     admin: RealmAdmin, user_id: str, want: Obj, roles: base.RoleRefs = ROLES
 ) -> dict[str, frozenset[str]]:
     """A user's direct role mappings (or a client's service-account roles, `roles`)."""
-    relations = roles.read(admin, user_id)
-    # Keycloak gives every new user this role; it is left alone unless listed.
+    return _default_left_alone(admin, roles.read(admin, user_id), want, roles)
+
+
+def _default_left_alone(
+    admin: RealmAdmin,
+    relations: dict[str, frozenset[str]],
+    want: Obj,
+    roles: base.RoleRefs = ROLES,
+) -> dict[str, frozenset[str]]:
+    """Keycloak gives every new user default-roles-<realm>; it is left alone unless listed."""
     default = default_roles_name(admin.realm)
     realm = roles.name("realmRoles")
     if default not in want.relations.get(realm, ()):
