@@ -107,7 +107,8 @@ class Browser:
             location = urljoin(resp.url, resp.headers["Location"])
             if location.startswith(REDIRECT_URI):
                 found = parse_qs(urlparse(location).query)
-                self.code = (found.get("code") or [None])[0]
+                codes = found.get("code") or []
+                self.code = codes[0] if codes else None
                 return Page(location, resp.status_code, "")
             resp = self.session.get(location, allow_redirects=False)
             self._insecure_ok()
