@@ -32,7 +32,7 @@ from kcconf.model.objects import LOGIN_SHORTEST, remember
 from kcconf.output.escape import printable
 from kcconf.output.saved import check_current, check_specs, open_saved, save
 from kcconf.output.text import render_plans
-from kcconf.planning.safety import check_deletes
+from kcconf.planning.safety import check_deletes, check_replacements
 from kcconf.spec.schema import realm_schema
 from kcconf.spec.validate import validate_files
 from kcconf.spec.workspace import load_all
@@ -230,6 +230,12 @@ def plan(
     help="Apply even when the plan deletes more than the spec's prune.limits allow.",
 )
 @click.option(
+    "--allow-replace",
+    is_flag=True,
+    help="Apply even when the plan must delete and re-create something Keycloak cannot "
+    "change in place (a sub-flow's type).",
+)
+@click.option(
     "--reset-passwords",
     is_flag=True,
     help="Also set the spec's passwords on users that exist already.",
@@ -248,6 +254,7 @@ def apply(
     reset_passwords: bool,
     verify: str,
     allow_deletes: bool,
+    allow_replace: bool,
     auto_approve: bool,
     quiet: bool,
     **opts: Any,
@@ -270,6 +277,7 @@ def apply(
     if any(not p.empty for p in plans):
         for spec, planned in zip(specs, plans, strict=True):
             check_deletes(planned, spec.desired.limits, allow_deletes)
+            check_replacements(planned, allow_replace)
         if not auto_approve:
             confirm(", ".join(p.realm for p in plans if not p.empty))
         for spec, planned in zip(specs, plans, strict=True):

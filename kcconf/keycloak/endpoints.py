@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kcconf.keycloak.rest import Api
+from kcconf.keycloak.rest import Api, seg
 
 Rep = dict[str, Any]
 
@@ -280,3 +280,63 @@ def role_refs(
         else:
             realm.add(str(rep["name"]))
     return realm, clients
+
+
+class Flows:
+    """Authentication flows: top-level flows by alias, their executions as one flat list in
+    order (`level` and `index` give the tree), sub-flows and authenticator configs by id, and
+    an execution moved one place at a time (docs/keycloak-facts.md 19)."""
+
+    TOP = Endpoint("authentication/flows", "alias", "authentication flow", paged=False)
+
+    @staticmethod
+    def executions(admin: RealmAdmin, alias: str) -> list[Rep]:
+        return list(admin.api.get(admin.path(f"authentication/flows/{seg(alias)}/executions")))
+
+    @staticmethod
+    def flow(admin: RealmAdmin, flow_id: str) -> Rep:
+        rep: Rep = admin.api.get(admin.path(f"authentication/flows/{seg(flow_id)}"))
+        return rep
+
+    @staticmethod
+    def update_flow(admin: RealmAdmin, rep: Mapping[str, Any]) -> None:
+        admin.api.put(admin.path(f"authentication/flows/{seg(str(rep['id']))}"), rep)
+
+    @staticmethod
+    def add_execution(admin: RealmAdmin, alias: str, provider: str) -> None:
+        path = f"authentication/flows/{seg(alias)}/executions/execution"
+        admin.api.post(admin.path(path), {"provider": provider})
+
+    @staticmethod
+    def add_flow(admin: RealmAdmin, alias: str, body: Mapping[str, Any]) -> None:
+        admin.api.post(admin.path(f"authentication/flows/{seg(alias)}/executions/flow"), body)
+
+    @staticmethod
+    def update_execution(admin: RealmAdmin, alias: str, rep: Mapping[str, Any]) -> None:
+        admin.api.put(admin.path(f"authentication/flows/{seg(alias)}/executions"), rep)
+
+    @staticmethod
+    def delete_execution(admin: RealmAdmin, execution_id: str) -> None:
+        admin.api.delete(admin.path(f"authentication/executions/{seg(execution_id)}"))
+
+    @staticmethod
+    def move(admin: RealmAdmin, execution_id: str, up: bool) -> None:
+        way = "raise-priority" if up else "lower-priority"
+        admin.api.post(admin.path(f"authentication/executions/{seg(execution_id)}/{way}"), {})
+
+    @staticmethod
+    def config(admin: RealmAdmin, config_id: str) -> Rep:
+        rep: Rep = admin.api.get(admin.path(f"authentication/config/{seg(config_id)}"))
+        return rep
+
+    @staticmethod
+    def add_config(admin: RealmAdmin, execution_id: str, body: Mapping[str, Any]) -> None:
+        path = f"authentication/executions/{seg(execution_id)}/config"
+        admin.api.post(admin.path(path), body)
+
+    @staticmethod
+    def update_config(admin: RealmAdmin, rep: Mapping[str, Any]) -> None:
+        admin.api.put(admin.path(f"authentication/config/{seg(str(rep['id']))}"), rep)
+
+
+IDENTITY_PROVIDERS = Endpoint("identity-provider/instances", "alias", "identity provider", False)

@@ -25,6 +25,8 @@ MODULES = (
     "user",
     "protocol_mapper",
     "required_action",
+    "authentication_flow",
+    "flow_binding",
     "user_profile",
     "localization",
 )

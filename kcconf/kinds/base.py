@@ -175,6 +175,15 @@ class Kind:
         assert self.endpoint is not None, f"{self.name} has no endpoint: it deletes itself"
         self.endpoint.delete(admin, seg(str(change.live_raw[self.endpoint.by])))
 
+    def is_ordered(self, field: str) -> bool:
+        """Whether a list field's order matters (compared in order, a move shown as a move)."""
+        return field in self.ordered
+
+    def replaces(self, change: Change) -> list[str]:
+        """What an update must delete and create again because Keycloak cannot change it in
+        place, in words; apply refuses such a plan without --allow-replace."""
+        return []
+
     def schema(self) -> Schema:
         """Its part of the spec schema, `kinds/<name>.schema.json` beside its module (JSON
         Schema is kept as JSON): `property` (its key's schema: at the top level, or in each

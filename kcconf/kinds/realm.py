@@ -11,6 +11,7 @@ from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import role_refs
 from kcconf.kinds import base, password_policy
+from kcconf.kinds.authentication_flow import REALM_BINDINGS
 from kcconf.kinds.client_scope import SCOPE
 from kcconf.kinds.group import GROUP
 from kcconf.kinds.role import default_roles_name
@@ -21,9 +22,10 @@ from kcconf.spec.checker import SpecChecker
 DEFAULT_ROLES = "defaultRoles"
 DEFAULT_GROUPS = "defaultGroups"
 POLICY = "passwordPolicy"  # compared as rules, written as Keycloak's string
-# Keys of `realm:` that are not settings of the realm representation: its relations, and the
-# localization texts Keycloak keeps behind their own endpoint (kinds/localization.py).
-NOT_SETTINGS = {"name", DEFAULT_ROLES, DEFAULT_GROUPS, "localizationTexts"}
+# Keys of `realm:` that are not settings of the realm representation: its relations, the
+# localization texts Keycloak keeps behind their own endpoint (kinds/localization.py), and the
+# flow bindings, written once the flows exist (kinds/flow_binding.py).
+NOT_SETTINGS = {"name", DEFAULT_ROLES, DEFAULT_GROUPS, "localizationTexts", *REALM_BINDINGS}
 SCOPE_LISTS = {
     "defaultDefaultClientScopes": ("default", ep.REALM_DEFAULT_SCOPES),
     "defaultOptionalClientScopes": ("optional", ep.REALM_OPTIONAL_SCOPES),

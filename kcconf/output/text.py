@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kcconf.kinds import kind_order, relation
+from kcconf.kinds import BY_NAME, kind_order, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.output.escape import printable
 from kcconf.planning.plan import Plan, rename_hints
@@ -75,6 +75,7 @@ def change_lines(change: Change, paint: Paint = plain) -> list[str]:
     lines = [paint(printable(f"{change.action.value} {change.address}{renamed}"), change.action)]
     lines.extend(printable(INDENT + field_line(f, change.action)) for f in change.fields)
     lines.extend(printable(INDENT + line) for line in relation_lines(change))
+    lines.extend(printable(INDENT + why) for why in BY_NAME[change.address.kind].replaces(change))
     return lines
 
 

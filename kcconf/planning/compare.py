@@ -115,11 +115,11 @@ def _create(want: Obj) -> Change:
 
 
 def _update(want: Obj, have: Obj, reset: bool, renamed: str | None) -> Change | None:
-    ordered = BY_NAME[want.address.kind].ordered
+    kind = BY_NAME[want.address.kind]
     fields = tuple(
         FieldChange(name, have.fields.get(name), value, isinstance(value, Secret))
         for name, value in want.fields.items()
-        if not same(value, have.fields.get(name), name in ordered)
+        if not same(value, have.fields.get(name), kind.is_ordered(name))
     )
     if renamed is not None:
         fields = (_rename_field(have.address, want.address), *fields)

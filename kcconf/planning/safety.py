@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kcconf.errors import KcconfError
+from kcconf.kinds import BY_NAME
 from kcconf.model.changes import Action
 from kcconf.model.objects import Limits
 from kcconf.planning.plan import Plan
@@ -26,4 +27,23 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
             f"refusing to delete {', '.join(over)} in realm {plan.realm}: more than "
             f"{limits.max_deletes} or {limits.max_percent}% of a kind; review the plan, then "
             "pass --allow-deletes or raise prune.limits in the spec"
+        )
+
+
+def replacements(plan: Plan) -> list[str]:
+    """What the plan deletes and creates again because Keycloak cannot change it in place."""
+    return [
+        f"{change.address}: {why}"
+        for change in plan.changes
+        for why in BY_NAME[change.address.kind].replaces(change)
+    ]
+
+
+def check_replacements(plan: Plan, allow: bool) -> None:
+    """Refuse a plan that replaces anything, unless allowed: what is replaced gets new ids."""
+    found = [] if allow else replacements(plan)
+    if found:
+        raise KcconfError(
+            f"refusing to apply to realm {plan.realm}: {'; '.join(found)}; review the plan, "
+            "then pass --allow-replace"
         )
