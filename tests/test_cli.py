@@ -83,7 +83,7 @@ def test_validate_prints_every_problem_and_exits_1() -> None:
         " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
         " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
-        " protocolMappers\n",
+        " authenticationFlowBindingOverrides, protocolMappers\n",
         "error: 2 problem(s) in 1 file(s)\n",
     )
 

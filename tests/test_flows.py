@@ -130,7 +130,7 @@ def test_a_bound_flow_changes_in_place_while_users_log_in(
     applied = kcconf("apply", "--auto-approve", str(path))
     assert applied.code == 0, applied.err
     after = ids(index, "my-browser")
-    assert list(after)[0] == "identity-provider-redirector"
+    assert next(iter(after)) == "identity-provider-redirector"
     assert {k: after[k] for k in before} == before  # nothing re-created
     logs_in(keycloak.url, realm)
     assert_in_sync(kcconf, path)

@@ -67,6 +67,7 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "groups": "group",
         "users": "user",
         "protocolMappers": "mapper",
+        "authenticationFlows": "authentication-flow",
     }
 
 

@@ -542,7 +542,7 @@ def test_schema_and_load_problems_of_every_file_raise_spec_error(here: Path) -> 
         " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
         " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
         " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
-        " protocolMappers",
+        " authenticationFlowBindingOverrides, protocolMappers",
     ]
 
 
