@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcconf.adopt import trim, unexpressed
+from kcconf.adopt import flows, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -44,11 +44,13 @@ def convert(
     spec: dict[str, Any] = {"realm": realm_block(rep, base.realm, items, report, unknown)}
     spec["clientScopes"] = _scopes(rep, base.realm, items, base_items)
     spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
-    spec["clients"] = _clients(rep, base, items, base_items, report)
+    clients = _clients(rep, base, items, base_items, report)
+    spec["clients"] = flows.overrides(rep, base.realm, clients, report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
     spec["users"] = _users(items, people) if users else []
     spec["requiredActions"] = _required_actions(rep, base.realm, report)
+    spec["authenticationFlows"] = flows.flows(rep, base.realm, report)
     if "userProfile" in rep:
         spec["userProfile"] = rep["userProfile"]
     unexpressed.structural(rep, base.realm, report)

@@ -14,6 +14,7 @@ ORDER = (
     "realm",
     "userProfile",
     "requiredActions",
+    "authenticationFlows",
     "clientScopes",
     "roles",
     "clients",

@@ -3,8 +3,8 @@ default scopes, default roles and groups, and its localization texts.
 
 The settings taken are those the spec schema accepts under `realm:` (so what is written
 validates); any other top-level key of the export that no part of the spec takes, and that
-differs from a new realm, is reported. Flow bindings are written only when they name one of
-Keycloak's own flows: kcconf cannot create a flow, so a binding to a custom one is reported.
+differs from a new realm, is reported. Flow bindings are written when they name a new realm's
+flow or one the spec declares (adopt/flows.py); a binding to any other is reported.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kcconf.adopt import trim
+from kcconf.adopt.flows import own_flows
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.report import Report
 from kcconf.spec.schema import realm_schema
@@ -83,14 +84,14 @@ def realm_block(
     if "enabled" in rep:
         # Always written: a realm created without it is disabled (docs/keycloak-facts.md 16.10).
         block["enabled"] = rep["enabled"]
-    flows = {str(f["alias"]) for f in base.get("authenticationFlows") or []}
+    flows = own_flows(rep, base)
     for key in sorted(accepted() - BUILT):
         if key not in rep or trim.same(rep[key], base.get(key)):
             continue
         if key in unknown:
             report.skip(key, unknown[key])
         elif key in FLOW_BINDINGS and rep[key] not in flows:
-            report.skip(key, "binds a flow kcconf cannot create (flows are not managed)")
+            report.skip(key, "binds a flow neither a new realm nor the spec has")
         elif isinstance(rep[key], Mapping):  # compared key by key, as plan compares it
             diff = trim.map_diff(rep[key], base.get(key) or {})
             if diff:

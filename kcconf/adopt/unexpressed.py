@@ -24,6 +24,7 @@ CLIENT_TAKEN = frozenset(
         "defaultClientScopes",
         "optionalClientScopes",
         "protocolMappers",
+        "authenticationFlowBindingOverrides",
         "access",
         "defaultRoles",
         "clientTemplate",
@@ -39,9 +40,7 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Flows, identity providers, components, client policies, organizations."""
-    _by_key(rep, base, report, "authenticationFlows", ("alias",), "authentication flows")
-    _by_key(rep, base, report, "authenticatorConfig", ("alias",), "authentication flows")
+    """Identity providers, components, client policies, organizations (flows: adopt/flows.py)."""
     _by_key(rep, base, report, "identityProviders", ("alias",), "identity providers")
     _by_key(rep, base, report, "identityProviderMappers", ("name",), "identity providers")
     _by_key(rep, base, report, "organizations", ("alias", "name"), "organizations")
