@@ -207,8 +207,21 @@ PARTS = (
         "requiredActions, in order",
         "kind model (required actions)",
     ),
-    Part("authenticationFlows", _len("authenticationFlows"), False, "flows (issue: part 2)"),
-    Part("authenticatorConfig", _len("authenticatorConfig"), False, "flows (issue: part 2)"),
+    Part(
+        "authenticationFlows",
+        _len("authenticationFlows"),
+        True,
+        "authenticationFlows (executions and sub-flows in order), realm bindings, "
+        "clients[].authenticationFlowBindingOverrides",
+        "kind model (part 2: authentication flows)",
+    ),
+    Part(
+        "authenticatorConfig",
+        _len("authenticatorConfig"),
+        True,
+        "authenticationFlows[].executions[].config",
+        "kind model (part 2: authentication flows)",
+    ),
     Part(
         "identityProviders", _len("identityProviders"), False, "identity providers (issue: part 2)"
     ),

@@ -36,6 +36,7 @@ def _builtin(rep: Rep, alias: str) -> bool:
 
 def flows(rep: Rep, base: Rep, report: Report) -> list[Item]:
     base_items = {i["alias"]: i for i in _items(base, Report())}
+    taken = {str(c["alias"]) for c in base.get(CONFIGS) or []}
     out = []
     for item in _items(rep, report):
         alias = item["alias"]
@@ -46,7 +47,7 @@ def flows(rep: Rep, base: Rep, report: Report) -> list[Item]:
                 "a flow older Keycloak versions create themselves, not in a new realm here",
             )
         elif own is None:
-            out.append(item)
+            out.append(_unique_configs(item, taken, report))
         elif _shape(item) != _shape(own):
             report.skip(
                 f"{FLOWS}[{alias}]",
@@ -95,6 +96,28 @@ def _step(
             "config": dict(sorted((config.get("config") or {}).items())),
         }
     return out
+
+
+def _unique_configs(item: Item, taken: set[str], report: Report) -> Item:
+    """A new flow's configs under aliases no other config has: older Keycloak versions let two
+    configs share one (an exported copy of a built-in flow shares its configs' aliases), and
+    Keycloak 26 refuses the second (docs/keycloak-facts.md 19)."""
+    for step in item.get("executions") or []:
+        if "flow" in step:
+            _unique_configs(step["flow"], taken, report)
+        elif "config" in step:
+            alias = str(step["config"]["alias"])
+            if alias in taken:
+                new = next(
+                    f"{alias} {n}" for n in range(2, len(taken) + 3) if f"{alias} {n}" not in taken
+                )
+                report.note(
+                    f"{FLOWS}[{item['alias']}].{step['authenticator']}.config",
+                    f"config alias {alias!r} written as {new!r}: another config has it",
+                )
+                step["config"]["alias"] = alias = new
+            taken.add(alias)
+    return item
 
 
 def _shape(item: Any) -> Any:
