@@ -239,3 +239,36 @@ def test_overrides_bindings_built_ins_and_prune(
     assert "spare" not in index.collection(Flows.TOP)
     assert "my-direct" in index.collection(Flows.TOP)
     assert_in_sync(kcconf, path)
+
+
+def test_flows_are_validated_offline(tmp_path: Path) -> None:
+    from kcconf.spec.validate import validate_files
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "realm:\n  name: r\n  browserFlow: nowhere\n"
+        "authenticationFlows:\n"
+        "  - alias: a\n"
+        "    executions:\n"
+        "      - authenticator: auth-cookie\n"
+        "        config: {alias: c}\n"
+        "      - authenticator: auth-cookie\n"
+        "      - flow:\n"
+        "          alias: a\n"
+        "          providerId: nested-flow\n"
+        "          executions:\n"
+        "            - authenticator: auth-otp-form\n"
+        "              config: {alias: c}\n"
+    )
+    assert [str(p).replace(str(tmp_path) + "/", "") for p in validate_files([path])] == [
+        "spec.yaml:3:3: realm.browserFlow: unknown authentication flow 'nowhere' (not declared"
+        " under authenticationFlows and not a Keycloak built-in)",
+        "spec.yaml:9:9: authenticationFlows[0].executions[1].authenticator: duplicate"
+        " authenticator 'auth-cookie' in one flow: declared on lines 7 and 9",
+        "spec.yaml:11:11: authenticationFlows[0].executions[2].flow.alias: flow alias 'a' is used"
+        " twice in this spec",
+        "spec.yaml:12:11: authenticationFlows[0].executions[2].flow.providerId: 'nested-flow' is"
+        " not allowed; choose one of: basic-flow, client-flow, form-flow",
+        "spec.yaml:15:24: authenticationFlows[0].executions[2].flow.executions[0].config.alias:"
+        " config alias 'c' is used on line 8 too: config aliases are unique in a realm",
+    ]

@@ -65,6 +65,12 @@ class AuthenticationFlowKind(base.Kind):
     before = ("identity-provider",)
     name_field = "alias"
     label = "authentication flow"
+    optional = True
+
+    def involved(self, desired: State) -> bool:
+        """Read when the spec declares a flow or prunes them: a plan of any other spec costs
+        no request for flows."""
+        return bool(desired.of_kind(self.name)) or self.name in desired.prune
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         for spec in ctx.doc.data.get(KEY) or []:
@@ -142,16 +148,29 @@ def _refuse(want: Obj, live: Mapping[str, Any], builtin: bool) -> None:
 def _check_flow(
     checker: SpecChecker, path: KeyPath, spec: Mapping[str, Any], seen: dict[str, KeyPath]
 ) -> None:
-    """Sub-flow aliases are unique in a realm; an authenticator appears once per flow."""
+    """Sub-flow and config aliases are unique in a realm; an authenticator appears once per
+    flow."""
     alias = spec.get("alias")
     if isinstance(alias, str):
-        if alias in seen and len(path) > 2:
+        if alias in seen and (len(path) > 2 or len(seen[alias]) > 2):
             checker.report((*path, "alias"), f"flow alias '{alias}' is used twice in this spec")
         seen.setdefault(alias, path)
     checker.unique((*path, "executions"), "authenticator", "authenticator", " in one flow")
     for step_path, step in checker.items((*path, "executions")):
         if isinstance(step.get("flow"), Mapping):
             _check_flow(checker, (*step_path, "flow"), step["flow"], seen)
+        config = step.get("config")
+        alias = config.get("alias") if isinstance(config, Mapping) else None
+        if isinstance(alias, str):  # Keycloak refuses a second config of one alias (19.7)
+            key = f"config {alias}"
+            if key in seen:
+                where = checker.doc.where((*seen[key], "alias")).line
+                checker.report(
+                    (*step_path, "config", "alias"),
+                    f"config alias '{alias}' is used on line {where} too: config aliases "
+                    "are unique in a realm",
+                )
+            seen.setdefault(key, (*step_path, "config"))
 
 
 def bound_flows(admin: RealmAdmin) -> set[str]:
