@@ -6,6 +6,7 @@ anything is written; undeclared flows pruned, bound ones never."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def test_a_bound_flow_changes_in_place_while_users_log_in(
         "    replaces sub-flow my-otp: Keycloak cannot change a sub-flow's type "
         "(basic-flow -> form-flow) in place, so it and its executions are created again\n"
     ) in planned.out, planned.out
+    why = next(line.strip() for line in planned.out.splitlines() if "replaces" in line)
+    as_json = json.loads(kcconf("plan", "--format", "json", str(path)).out)
+    assert [c.get("replaces") for c in as_json["realms"][0]["changes"]] == [[why]]
     refused = kcconf("apply", "--auto-approve", str(path))
     assert refused.code == 1 and "pass --allow-replace" in refused.err, refused.err
     assert {k: ids(index, "my-browser")[k] for k in before} == before

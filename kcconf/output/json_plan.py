@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any
 
-from kcconf.kinds import relation
+from kcconf.kinds import BY_NAME, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.planning.plan import Plan, rename_hints
 
@@ -68,6 +68,9 @@ def change_document(change: Change) -> dict[str, Any]:
     }
     if change.address.parent is not None:  # only child objects carry the key
         doc["parent"] = str(change.address.parent)
+    replaces = BY_NAME[change.address.kind].replaces(change)
+    if replaces:  # only changes apply refuses without --allow-replace carry the key
+        doc["replaces"] = replaces
     return doc
 
 
