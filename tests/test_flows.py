@@ -58,7 +58,7 @@ REDIRECTOR = """      - authenticator: identity-provider-redirector
         requirement: DISABLED
         config:
           alias: my-redirector
-          config: {defaultProvider: nowhere}
+          config: {defaultProvider: nowhere, client.secret: {env: FLOW_SECRET}}
 """
 
 
@@ -92,6 +92,7 @@ def logs_in(url: str, realm: str) -> None:
 @pytest.fixture
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLOW_PASSWORD", PASSWORD)
+    monkeypatch.setenv("FLOW_SECRET", "canary-flow-secret-1")
 
 
 def test_a_bound_flow_changes_in_place_while_users_log_in(
@@ -124,7 +125,8 @@ def test_a_bound_flow_changes_in_place_while_users_log_in(
         "    executions: + identity-provider-redirector\n"
         '    my-browser/identity-provider-redirector requirement: (unset) -> "DISABLED"\n'
         '    my-browser/identity-provider-redirector config alias: (unset) -> "my-redirector"\n'
-        '    my-browser/identity-provider-redirector config: + defaultProvider "nowhere"\n'
+        "    my-browser/identity-provider-redirector config: + client.secret \"(sensitive)\","
+        ' + defaultProvider "nowhere"\n'
         '    flow my-forms description: "forms" -> "the forms"\n'
         '    flow my-otp requirement: "CONDITIONAL" -> "DISABLED"\n'
     ) in planned.out, planned.out

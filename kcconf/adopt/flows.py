@@ -15,6 +15,7 @@ from typing import Any
 
 from kcconf.adopt.items import Item, Rep
 from kcconf.adopt.report import Report
+from kcconf.kinds.flow_tree import secret_key
 
 FLOWS = "authenticationFlows"
 CONFIGS = "authenticatorConfig"
@@ -89,8 +90,13 @@ def _step(
         return {"flow": {**sub, "requirement": step.get("requirement")}}
     out: Item = {"authenticator": step["authenticator"], "requirement": step.get("requirement")}
     alias = step.get("authenticatorConfig")
-    if alias:
-        config = configs.get(str(alias)) or {}
+    config = configs.get(str(alias)) or {}
+    if any(secret_key(k) for k in config.get("config") or {}):
+        report.skip(
+            f"{CONFIGS}[{alias}]",
+            "holds a secret: written as {env: NAME} by hand, the export's value is not copied",
+        )
+    elif alias:
         out["config"] = {
             "alias": alias,
             "config": dict(sorted((config.get("config") or {}).items())),

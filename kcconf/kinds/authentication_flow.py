@@ -22,7 +22,7 @@ from kcconf.keycloak.endpoints import Flows
 from kcconf.keycloak.rest import seg
 from kcconf.kinds import base, flow_apply, flow_tree
 from kcconf.model.changes import Change
-from kcconf.model.objects import Address, Obj, State
+from kcconf.model.objects import MASKED, Address, Obj, Secret, State
 from kcconf.spec.checker import SpecChecker
 
 FLOW = "authentication-flow"
@@ -73,8 +73,8 @@ class AuthenticationFlowKind(base.Kind):
         return bool(desired.of_kind(self.name)) or self.name in desired.prune
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
-        for spec in ctx.doc.data.get(KEY) or []:
-            flow = flow_tree.from_spec(spec)
+        for i, spec in enumerate(ctx.doc.data.get(KEY) or []):
+            flow = flow_tree.from_spec(spec, (KEY, i), ctx.secret)
             yield Obj(Address(self.name, flow.alias), flow_tree.fields(flow))
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
@@ -85,6 +85,7 @@ class AuthenticationFlowKind(base.Kind):
             fields = flow_tree.fields(flow_tree.read(admin, rep)) if want else {}
             if want is not None:
                 _refuse(want, fields, bool(rep.get("builtIn")))
+                fields = _unmasked(fields, want.fields)
             protected = bool(rep.get("builtIn")) or alias in bound
             yield Obj(Address(self.name, alias), fields, raw=rep, protected=protected)
 
@@ -124,6 +125,21 @@ class AuthenticationFlowKind(base.Kind):
 
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return base.declared_names(data, KEY, "alias")
+
+
+def _unmasked(live: dict[str, Any], want: Mapping[str, Any]) -> dict[str, Any]:
+    """Keycloak masks config values under secret keys (docs/keycloak-facts.md 19.10): a masked
+    value is unknown, not different, so it stands for the spec's secret (as a masked client
+    secret does)."""
+    out = dict(live)
+    for name, config in live.items():
+        wanted = want.get(name)
+        if isinstance(config, Mapping) and isinstance(wanted, Mapping):
+            out[name] = {
+                k: wanted[k] if v == MASKED and isinstance(wanted.get(k), Secret) else v
+                for k, v in config.items()
+            }
+    return out
 
 
 def _refuse(want: Obj, live: Mapping[str, Any], builtin: bool) -> None:

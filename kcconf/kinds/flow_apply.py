@@ -10,7 +10,7 @@ from typing import Any
 
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Flows
-from kcconf.kinds.flow_tree import SUB, Flow, Step
+from kcconf.kinds.flow_tree import SUB, Flow, Step, revealed
 
 FORM = "form-flow"
 FORM_PROVIDER = "registration-page-form"  # the one form Keycloak ships
@@ -79,7 +79,7 @@ def _settings(admin: RealmAdmin, alias: str, step: Step, rep: dict[str, Any]) ->
 
 
 def _config(admin: RealmAdmin, step: Step, rep: dict[str, Any]) -> None:
-    body = {"alias": step.config_alias, "config": step.config or {}}
+    body = {"alias": step.config_alias, "config": revealed(step.config)}
     if not rep.get("authenticationConfig"):
         Flows.add_config(admin, str(rep["id"]), body)
         return

@@ -10,15 +10,20 @@ A key the spec leaves out of a step is left alone; an `executions` list is exact
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Flows
-from kcconf.model.objects import text
+from kcconf.model.objects import MASKED, Secret, text
 
 SUB = "flow "  # the key prefix of a sub-flow step
+# Config keys that hold a secret (reCAPTCHA's `secret`, a password): shown as `(sensitive)` in
+# plans whichever side holds them, and written in a spec only as `{env: NAME}`.
+SECRET_WORDS = ("secret", "password")
+Config = dict[str, "str | Secret"]
+Resolve = Callable[[tuple[str | int, ...], Mapping[str, str]], "Secret | None"]
 
 
 @dataclass
@@ -37,37 +42,67 @@ class Step:
     key: str  # the authenticator's provider id, or `flow <alias>`
     requirement: str | None = None
     config_alias: str | None = None
-    config: dict[str, str] | None = None
+    config: Config | None = None
     sub: Flow | None = None
     provider: str | None = None  # the authenticator, or a form-flow's form provider
     raw: dict[str, Any] = field(default_factory=dict)  # live: the execution as Keycloak has it
 
 
-def from_spec(spec: Mapping[str, Any]) -> Flow:
+def secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def config_value(key: str, value: Any) -> str | Secret:
+    """A config value as compared: text, or a Secret under a secret key."""
+    if isinstance(value, Secret):
+        return value
+    if not secret_key(key) or value == MASKED:  # masked: no secret to hide (19.10)
+        return text(value)
+    return Secret(text(value))
+
+
+def from_spec(spec: Mapping[str, Any], path: tuple[str | int, ...], resolve: Resolve) -> Flow:
     steps = spec.get("executions")
     return Flow(
         str(spec["alias"]),
         spec.get("description"),
         spec.get("providerId", spec.get("type")),
-        None if steps is None else [_spec_step(s) for s in steps],
+        None
+        if steps is None
+        else [_spec_step(s, (*path, "executions", i), resolve) for i, s in enumerate(steps)],
     )
 
 
-def _spec_step(spec: Mapping[str, Any]) -> Step:
-    config = spec.get("config")
+def _spec_step(spec: Mapping[str, Any], path: tuple[str | int, ...], resolve: Resolve) -> Step:
     if "flow" in spec:
         sub = spec["flow"]
-        flow = from_spec(sub)
+        flow = from_spec(sub, (*path, "flow"), resolve)
         return Step(
             SUB + flow.alias, sub.get("requirement"), sub=flow, provider=sub.get("authenticator")
         )
+    config = spec.get("config")
+    values: Config | None = None
+    if config is not None:
+        values = {}
+        for key, value in (config.get("config") or {}).items():
+            if isinstance(value, Mapping):  # {env: NAME}
+                found = resolve((*path, "config", "config", key), value)
+                if found is not None:
+                    values[key] = found
+            else:
+                values[key] = config_value(key, value)
     return Step(
         str(spec["authenticator"]),
         spec.get("requirement"),
         None if config is None else str(config["alias"]),
-        None if config is None else {k: text(v) for k, v in (config.get("config") or {}).items()},
+        values,
         provider=str(spec["authenticator"]),
     )
+
+
+def revealed(config: Config | None) -> dict[str, str]:
+    """A config as Keycloak takes it: secrets revealed."""
+    return {k: v.reveal() if isinstance(v, Secret) else v for k, v in (config or {}).items()}
 
 
 def read(admin: RealmAdmin, top: Mapping[str, Any]) -> Flow:
@@ -97,7 +132,7 @@ def _live_step(admin: RealmAdmin, rep: dict[str, Any]) -> Step:
     if rep.get("authenticationConfig"):
         config = Flows.config(admin, str(rep["authenticationConfig"]))
         step.config_alias = str(config.get("alias"))
-        step.config = {k: text(v) for k, v in (config.get("config") or {}).items()}
+        step.config = {k: config_value(k, v) for k, v in (config.get("config") or {}).items()}
     return step
 
 

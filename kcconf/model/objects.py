@@ -49,6 +49,9 @@ class Secret:
 
 
 SENSITIVE = "(sensitive)"
+# Keycloak's partial exports (and its authenticator configs' secret keys) show secrets this way:
+# an unknown value, not a different one.
+MASKED = "**********"
 # Scrubbing shorter strings would mangle ordinary words. Login credentials need more: the
 # sandbox's password `admin` is a word kcconf prints itself ("admin API requests"); shorter
 # ones are still scrubbed wherever they stand as a credential (see _CREDENTIAL_FIELDS).

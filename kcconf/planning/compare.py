@@ -11,10 +11,7 @@ from typing import Any
 
 from kcconf.kinds import BY_NAME, change_order, relation
 from kcconf.model.changes import Action, Change, FieldChange, RelationChange
-from kcconf.model.objects import Address, Obj, Secret, State, normal
-
-# Keycloak's partial exports show secrets this way: an unknown value, not a different one.
-MASKED = "**********"
+from kcconf.model.objects import MASKED, Address, Obj, Secret, State, normal
 
 
 def compare(desired: State, live: State, reset_passwords: bool = False) -> list[Change]:
