@@ -125,7 +125,7 @@ def test_a_bound_flow_changes_in_place_while_users_log_in(
         "    executions: + identity-provider-redirector\n"
         '    my-browser/identity-provider-redirector requirement: (unset) -> "DISABLED"\n'
         '    my-browser/identity-provider-redirector config alias: (unset) -> "my-redirector"\n'
-        "    my-browser/identity-provider-redirector config: + client.secret \"(sensitive)\","
+        '    my-browser/identity-provider-redirector config: + client.secret "(sensitive)",'
         ' + defaultProvider "nowhere"\n'
         '    flow my-forms description: "forms" -> "the forms"\n'
         '    flow my-otp requirement: "CONDITIONAL" -> "DISABLED"\n'

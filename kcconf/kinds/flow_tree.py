@@ -49,7 +49,9 @@ class Step:
 
 
 def secret_key(key: str) -> bool:
-    return any(word in key.lower() for word in SECRET_WORDS)
+    """Whether a config key names a secret: its last dotted part ends in one of SECRET_WORDS
+    (`client.secret`, `secret`; not `require.password.update.after.registration`)."""
+    return key.lower().rsplit(".", 1)[-1].endswith(SECRET_WORDS)
 
 
 def config_value(key: str, value: Any) -> str | Secret:
