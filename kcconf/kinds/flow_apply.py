@@ -12,6 +12,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.endpoints import Flows
 from kcconf.kinds.flow_tree import SUB, Flow, Step, revealed
 
+Rep = dict[str, Any]
 FORM = "form-flow"
 FORM_PROVIDER = "registration-page-form"  # the one form Keycloak ships
 
@@ -34,24 +35,31 @@ def retyped(admin: RealmAdmin, step: Step, rep: dict[str, Any]) -> bool:
 
 
 def reconcile(admin: RealmAdmin, want: Flow) -> None:
-    """Make the live (sub-)flow `want.alias` hold `want.steps`, in place."""
+    """Make the live (sub-)flow `want.alias` hold `want.steps`, in place. New steps are added
+    (DISABLED, at the end) before any is removed, so a refused addition leaves the flow's
+    working steps as they were; a retyped sub-flow can only be removed before it is added."""
     assert want.steps is not None
     wanted = {step.key: step for step in want.steps}
-    for key, rep in children(admin, want.alias).items():
-        if key not in wanted or retyped(admin, wanted[key], rep):
-            Flows.delete_execution(admin, str(rep["id"]))
-    live = children(admin, want.alias)
-    added = [step for step in want.steps if step.key not in live]
-    for step in added:
-        _add(admin, want.alias, step)
-    if added:
-        live = children(admin, want.alias)
+    live = _added(admin, want, children(admin, want.alias))
+    gone = [r for k, r in live.items() if k not in wanted or retyped(admin, wanted[k], r)]
+    for rep in gone:
+        Flows.delete_execution(admin, str(rep["id"]))
+    if gone:
+        live = _added(admin, want, children(admin, want.alias))
     for step in want.steps:
         _settings(admin, want.alias, step, live[step.key])
     _order(admin, [step.key for step in want.steps], live)
     for step in want.steps:
         if step.sub is not None and step.sub.steps is not None:
             reconcile(admin, step.sub)
+
+
+def _added(admin: RealmAdmin, want: Flow, live: dict[str, Rep]) -> dict[str, Rep]:
+    """The steps `live` lacks added; the flow's executions as they are then."""
+    missing = [step for step in want.steps or [] if step.key not in live]
+    for step in missing:
+        _add(admin, want.alias, step)
+    return children(admin, want.alias) if missing else live
 
 
 def _add(admin: RealmAdmin, alias: str, step: Step) -> None:
