@@ -171,6 +171,15 @@ def test_a_bound_flow_changes_in_place_while_users_log_in(
     assert {k: ids(index, "my-browser")[k] for k in before} == before
     logs_in(keycloak.url, realm)
 
+    # A step Keycloak refuses to add (a sub-flow under the alias of the built-in browser flow's
+    # `forms`) in place of the cookie: additions come first, so the flow keeps working.
+    clash = "      - flow:\n          alias: forms\n          requirement: DISABLED\n"
+    path.write_text(spec(realm, clash + REDIRECTOR + "FORMS", "DISABLED", "the forms"))
+    refused = kcconf("apply", "--auto-approve", str(path))
+    assert refused.code == 1 and "answered 409" in refused.err, refused.err
+    assert {k: ids(index, "my-browser")[k] for k in before} == before
+    logs_in(keycloak.url, realm)
+
 
 def test_overrides_bindings_built_ins_and_prune(
     kcconf: Kcconf,
