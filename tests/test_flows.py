@@ -268,7 +268,8 @@ def test_flows_are_validated_offline(tmp_path: Path) -> None:
         "      - authenticator: auth-cookie\n"
         "        config: {alias: c}\n"
         "      - authenticator: auth-cookie\n"
-        "      - flow:\n"
+        "      - config: {alias: d}\n"
+        "        flow:\n"
         "          alias: a\n"
         "          providerId: nested-flow\n"
         "          executions:\n"
@@ -280,10 +281,11 @@ def test_flows_are_validated_offline(tmp_path: Path) -> None:
         " under authenticationFlows and not a Keycloak built-in)",
         "spec.yaml:9:9: authenticationFlows[0].executions[1].authenticator: duplicate"
         " authenticator 'auth-cookie' in one flow: declared on lines 7 and 9",
-        "spec.yaml:11:11: authenticationFlows[0].executions[2].flow.alias: flow alias 'a' is used"
+        "spec.yaml:10:9: authenticationFlows[0].executions[2].config: a sub-flow takes no config",
+        "spec.yaml:12:11: authenticationFlows[0].executions[2].flow.alias: flow alias 'a' is used"
         " twice in this spec",
-        "spec.yaml:12:11: authenticationFlows[0].executions[2].flow.providerId: 'nested-flow' is"
+        "spec.yaml:13:11: authenticationFlows[0].executions[2].flow.providerId: 'nested-flow' is"
         " not allowed; choose one of: basic-flow, client-flow, form-flow",
-        "spec.yaml:15:24: authenticationFlows[0].executions[2].flow.executions[0].config.alias:"
+        "spec.yaml:16:24: authenticationFlows[0].executions[2].flow.executions[0].config.alias:"
         " config alias 'c' is used on line 8 too: config aliases are unique in a realm",
     ]

@@ -175,6 +175,8 @@ def _check_flow(
     for step_path, step in checker.items((*path, "executions")):
         if isinstance(step.get("flow"), Mapping):
             _check_flow(checker, (*step_path, "flow"), step["flow"], seen)
+            if "config" in step:
+                checker.report((*step_path, "config"), "a sub-flow takes no config")
         config = step.get("config")
         alias = config.get("alias") if isinstance(config, Mapping) else None
         if isinstance(alias, str):  # Keycloak refuses a second config of one alias (19.7)

@@ -79,9 +79,8 @@ def _spec_step(spec: Mapping[str, Any], path: tuple[str | int, ...], resolve: Re
     if "flow" in spec:
         sub = spec["flow"]
         flow = from_spec(sub, (*path, "flow"), resolve)
-        return Step(
-            SUB + flow.alias, sub.get("requirement"), sub=flow, provider=sub.get("authenticator")
-        )
+        requirement = sub.get("requirement", spec.get("requirement"))  # either place
+        return Step(SUB + flow.alias, requirement, sub=flow, provider=sub.get("authenticator"))
     config = spec.get("config")
     values: Config | None = None
     if config is not None:
