@@ -148,7 +148,34 @@ def managed(rep: Rep) -> Paths:
         out |= {f"{path}.{k}": action[k] for k in ACTION_FIELDS if k in action}
         _map(out, f"{path}.config", action.get("config"))
     out["requiredActions.order"] = [str(a["alias"]) for a in actions]
+    _flows(out, rep)
     return out
+
+
+def _flows(out: Paths, rep: Rep) -> None:
+    """Each flow of the realm's own (not built in): its steps in order, nested, with their
+    requirements and configs' contents (config aliases may be written anew, 19.7)."""
+    flows = {str(f["alias"]): f for f in rep.get("authenticationFlows") or []}
+    configs = {str(c["alias"]): c.get("config") or {} for c in rep.get("authenticatorConfig") or []}
+
+    def steps(flow: Rep) -> list[Any]:
+        found = []
+        for step in sorted(
+            flow.get("authenticationExecutions") or [], key=lambda e: int(e.get("priority") or 0)
+        ):
+            requirement = step.get("requirement")
+            if step.get("authenticatorFlow"):
+                sub = flows[str(step["flowAlias"])]
+                found.append([requirement, sub["alias"], sub.get("providerId"), steps(sub)])
+            else:
+                config = configs.get(str(step.get("authenticatorConfig")), {})
+                values = sorted(f"{k}={v}" for k, v in config.items())
+                found.append([requirement, step.get("authenticator"), values])
+        return found
+
+    for alias, flow in flows.items():
+        if flow.get("topLevel") and not flow.get("builtIn"):
+            out[f"authenticationFlows[{alias}].steps"] = steps(flow)
 
 
 def differences(want: Paths, have: Paths, not_expressible: Iterable[str]) -> list[str]:
