@@ -97,6 +97,7 @@ IDENTITY_PROVIDERS = Endpoint(
 IDP_MAPPERS = Endpoint(
     "identity-provider/instances/{0}/mappers", "name", "identity provider mapper", paged=False
 )
+FLOWS = Endpoint("authentication/flows", "alias", "flow", paged=False)
 ORGANIZATIONS = Endpoint("organizations", "alias", "organization", params=BRIEF_OFF)
 # An organization's linked identity providers and members; POSTs take the bare alias or user id.
 ORGANIZATION_IDPS = Endpoint("organizations/{0}/identity-providers", "alias", "identity provider")

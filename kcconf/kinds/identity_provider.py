@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+from kcconf.errors import KcconfError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import seg
@@ -33,6 +34,8 @@ IDP_MAPPER = "identity-provider-mapper"
 KEY = "identityProviders"
 MAPPERS = "mappers"
 SECRET = "config.clientSecret"
+FLOWS = ("firstBrokerLoginFlowAlias", "postBrokerLoginFlowAlias")
+FLOW = "authentication-flow"  # the kind of flows, when a spec declares some
 FIELDS = (
     "providerId",
     "enabled",
@@ -76,7 +79,9 @@ class IdentityProviderKind(base.Kind):
             yield Obj(Address(self.name, spec["alias"]), fields, initial=initial)
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        for alias, rep in admin.collection(ep.IDENTITY_PROVIDERS).items():
+        live = admin.collection(ep.IDENTITY_PROVIDERS)
+        _check_flows(admin, desired)
+        for alias, rep in live.items():
             yield self.live(Address(self.name, alias), rep)
 
     def live(
@@ -168,6 +173,28 @@ class IdentityProviderMapperKind(base.Kind):
         for path, provider in checker.items((KEY,)):
             suffix = f" of identity provider '{provider.get('alias')}'"
             checker.unique((*path, MAPPERS), "name", self.noun, suffix)
+
+
+def _check_flows(admin: RealmAdmin, desired: State) -> None:
+    """Keycloak answers 500 to a provider naming a flow it does not have: refuse at plan time
+    a flow that neither exists nor is declared by the spec (docs/keycloak-facts.md 18)."""
+    named = {
+        (str(obj.address.name), str(obj.fields[field]))
+        for obj in desired.of_kind(IDP).values()
+        for field in FLOWS
+        if obj.fields.get(field)
+    }
+    if not named:
+        return
+    known = set(admin.collection(ep.FLOWS)) | {a.name for a in desired.of_kind(FLOW)}
+    missing = sorted(
+        f"identity provider {a!r} names flow {f!r}" for a, f in named if f not in known
+    )
+    if missing:
+        raise KcconfError(
+            f"{'; '.join(missing)}, which realm {admin.realm!r} does not have "
+            "and the spec does not declare"
+        )
 
 
 def _alias(change: Change) -> str:

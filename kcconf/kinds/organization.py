@@ -87,9 +87,13 @@ class OrganizationKind(base.Kind):
             relations = {k: frozenset(_names(k, spec[k])) for k in LINKS if k in spec}
             yield Obj(Address(self.name, spec["alias"]), self.fields_of(spec), relations)
 
+    def preflight(self, admin: RealmAdmin, desired: State) -> None:
+        if desired.of_kind(self.name):
+            _refuse(admin, desired)
+
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        if not _usable(admin, desired):
-            return  # a realm still to be created, or one apply turns organizations on in
+        if ep.Realm.read(admin).get(ENABLED) is not True:
+            return  # off until this apply turns them on: Keycloak lists none (404)
         orgs = admin.collection(ep.ORGANIZATIONS)
         wanted = {a: desired.wanted(Address(self.name, a)) for a in orgs}
         read = [a for a, w in wanted.items() if w is not None and w.relations]
@@ -131,8 +135,9 @@ def _names(relation: str, names: Iterable[str]) -> Iterable[str]:
     return (n.lower() if relation == MEMBERS else n for n in names)
 
 
-def _usable(admin: RealmAdmin, desired: State) -> bool:
-    """Whether the realm's organizations can be read now; refuses a spec that cannot work."""
+def _refuse(admin: RealmAdmin, desired: State) -> None:
+    """A spec with organizations on a server without them, or for a realm that has them off
+    and stays so, is refused before anything is written."""
     server = str(admin.api.server_info()["systemInfo"]["version"])
     if version_tuple(server) < SINCE:
         raise KcconfError(
@@ -152,7 +157,6 @@ def _usable(admin: RealmAdmin, desired: State) -> bool:
             f"realm {admin.realm!r} declares {KEY} but has them off: "
             f"write realm.{ENABLED}: true in its spec"
         )
-    return live is True
 
 
 def _relations(admin: RealmAdmin, org_id: str, want: Obj | None) -> dict[str, frozenset[str]]:
