@@ -144,7 +144,8 @@ PARTS = (
         "users[].federatedIdentities",
         _user_key("federatedIdentities"),
         False,
-        "identity provider links (issue: part 2)",
+        "identity provider links: made by a user's brokered login, they hold the upstream "
+        "user's id, which a spec cannot know",
     ),
     Part(
         "users (service accounts)",
@@ -210,13 +211,18 @@ PARTS = (
     Part("authenticationFlows", _len("authenticationFlows"), False, "flows (issue: part 2)"),
     Part("authenticatorConfig", _len("authenticatorConfig"), False, "flows (issue: part 2)"),
     Part(
-        "identityProviders", _len("identityProviders"), False, "identity providers (issue: part 2)"
+        "identityProviders",
+        _len("identityProviders"),
+        True,
+        "identityProviders (clientSecret from {env})",
+        "kind model (part 2: identity providers)",
     ),
     Part(
         "identityProviderMappers",
         _len("identityProviderMappers"),
-        False,
-        "identity providers (issue: part 2)",
+        True,
+        "identityProviders[].mappers",
+        "kind model (part 2: identity providers)",
     ),
     Part(
         "components",
@@ -240,7 +246,13 @@ PARTS = (
         "clientScopes: convert maps a Keycloak < 4 template to a scope, a client's to a default scope",
         "adopt (kcconf convert)",
     ),
-    Part("organizations", _len("organizations"), False, "organizations (issue: part 2)"),
+    Part(
+        "organizations",
+        _len("organizations"),
+        True,
+        "organizations (Keycloak 26+)",
+        "kind model (part 2: organizations)",
+    ),
     Part(
         "localizationTexts",
         lambda e: sum(map(len, (e.get("localizationTexts") or {}).values())),

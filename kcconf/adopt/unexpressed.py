@@ -39,12 +39,10 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Flows, identity providers, components, client policies, organizations."""
+    """Flows, components, client policies (identity providers and organizations are
+    adopt/providers.py's)."""
     _by_key(rep, base, report, "authenticationFlows", ("alias",), "authentication flows")
     _by_key(rep, base, report, "authenticatorConfig", ("alias",), "authentication flows")
-    _by_key(rep, base, report, "identityProviders", ("alias",), "identity providers")
-    _by_key(rep, base, report, "identityProviderMappers", ("name",), "identity providers")
-    _by_key(rep, base, report, "organizations", ("alias", "name"), "organizations")
     for part in ("clientPolicies", "clientProfiles"):
         key = part.removeprefix("client").lower()
         wrapped = {part: (rep.get(part) or {}).get(key) or []}

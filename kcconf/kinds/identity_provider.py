@@ -18,6 +18,7 @@ carries no marker and `created` deletes none).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from kcconf.errors import KcconfError
@@ -82,7 +83,8 @@ class IdentityProviderKind(base.Kind):
         live = admin.collection(ep.IDENTITY_PROVIDERS)
         _check_flows(admin, desired)
         for alias, rep in live.items():
-            yield self.live(Address(self.name, alias), rep)
+            obj = self.live(Address(self.name, alias), rep)
+            yield _dropped_blanks(obj, desired.wanted(obj.address))
 
     def live(
         self,
@@ -173,6 +175,19 @@ class IdentityProviderMapperKind(base.Kind):
         for path, provider in checker.items((KEY,)):
             suffix = f" of identity provider '{provider.get('alias')}'"
             checker.unique((*path, MAPPERS), "name", self.noun, suffix)
+
+
+def _dropped_blanks(obj: Obj, want: Obj | None) -> Obj:
+    """Keycloak drops config keys written empty: a key the spec writes as "" and Keycloak does
+    not hold is as the spec wants it (docs/keycloak-facts.md 18)."""
+    if want is None:
+        return obj
+    blanks = {
+        k: ""
+        for k, v in want.fields.items()
+        if k.startswith("config.") and v == "" and k not in obj.fields
+    }
+    return replace(obj, fields={**obj.fields, **blanks}) if blanks else obj
 
 
 def _check_flows(admin: RealmAdmin, desired: State) -> None:
