@@ -5,14 +5,18 @@ with --reset-passwords, mappers listed exactly, and removal only under the prune
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from kcconf.adopt.baseline import stored
+from kcconf.adopt.convert import convert
 from kcconf.errors import KeycloakError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.model.objects import MARKER
 from tests.browser import REDIRECT_URI, Browser
 from tests.conftest import Target
 from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, requests_of
@@ -237,3 +241,76 @@ def test_an_unknown_first_login_flow_is_refused_before_writing(
     assert refused.code != 0
     assert "'no such flow'" in refused.err, refused.err
     assert "corp" not in index.collection(ep.IDENTITY_PROVIDERS)  # nothing was written
+
+
+def test_convert_puts_mappers_under_their_provider_and_the_secret_in_the_environment() -> None:
+    baseline = stored("26.5.6")
+    provider = {
+        "alias": "corp",
+        "internalId": "0b1c",
+        "providerId": "oidc",
+        "enabled": True,
+        "updateProfileFirstLoginMode": "on",
+        "config": {
+            "clientSecret": "canary-exported-secret",
+            "hideOnLoginPage": "true",
+            "tokenUrl": "https://idp.example.com/token",
+            MARKER: "true",
+        },
+    }
+    insecure = {"alias": "old", "providerId": "oidc", "config": {"tokenUrl": "http://x.example/t"}}
+    mappers = [
+        {"name": m, "identityProviderAlias": a, "identityProviderMapper": "t", "config": {}}
+        for m, a in (("dept", "corp"), ("lost", "gone"), ("o", "old"))
+    ]
+    org = {
+        "alias": "acme",
+        "name": "Acme",
+        "domains": [
+            {"name": "b.example", "verified": False},
+            {"name": "a.example", "verified": True},
+        ],
+        "attributes": {MARKER: ["true"], "tier": ["gold"]},
+        "identityProviders": [{"alias": "corp"}],
+        "members": [
+            {"username": "ann", "membershipType": "UNMANAGED"},
+            {"username": "bob", "membershipType": "MANAGED"},
+        ],
+    }
+    rep = baseline.for_realm("r").realm | {
+        "identityProviders": [provider, insecure],
+        "identityProviderMappers": mappers,
+        "organizationsEnabled": True,
+        "organizations": [org],
+    }
+    converted = convert(rep, baseline)
+    assert converted.spec["identityProviders"] == [
+        {
+            "alias": "corp",
+            "providerId": "oidc",
+            "enabled": True,
+            "hideOnLogin": True,
+            "config": {
+                "clientSecret": {"env": "IDP_CORP_CLIENT_SECRET"},
+                "tokenUrl": "https://idp.example.com/token",
+            },
+            "mappers": [{"name": "dept", "identityProviderMapper": "t", "config": {}}],
+        }
+    ]
+    assert converted.spec["organizations"] == [
+        {
+            "alias": "acme",
+            "name": "Acme",
+            "domains": [{"name": "a.example", "verified": True}, {"name": "b.example"}],
+            "attributes": {"tier": ["gold"]},
+            "identityProviders": ["corp"],
+            "members": ["ann"],
+        }
+    ]
+    skipped = sorted(s.path for s in converted.report.skipped)
+    assert skipped == [
+        "identityProviderMappers[lost]",
+        "identityProviders[old]",
+        "organizations[acme].members[bob]",
+    ]
+    assert "canary" not in json.dumps(converted.spec)
