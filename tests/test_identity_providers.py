@@ -229,8 +229,13 @@ def test_providers_and_mappers_are_updated_and_removed_only_by_prune(
     assert_in_sync(kcconf, path)
 
 
-def test_an_unknown_first_login_flow_is_refused_before_writing(
-    kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_unknown_flow_and_the_other_versions_hide_key_are_refused_before_writing(
+    kcconf: Kcconf,
+    keycloak: Target,
+    realm: str,
+    index: RealmAdmin,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CORP_SECRET", "canary-corp-secret")
     path = apply_spec(kcconf, tmp_path / "spec.yaml", realm_spec(realm))
@@ -241,6 +246,20 @@ def test_an_unknown_first_login_flow_is_refused_before_writing(
     assert refused.code != 0
     assert "'no such flow'" in refused.err, refused.err
     assert "corp" not in index.collection(ep.IDENTITY_PROVIDERS)  # nothing was written
+
+    # hideOnLogin is a field from Keycloak 26, which moves config.hideOnLoginPage into it.
+    new = int(keycloak.version.split(".")[0]) >= 26
+    wrong = "      hideOnLoginPage: true\n" if new else ""
+    text = providers(realm, DEPT).replace("    config:\n", "    config:\n" + wrong, 1)
+    if not new:
+        text = text.replace("    config:\n", "    hideOnLogin: true\n    config:\n", 1)
+    path.write_text(text)
+    refused = kcconf("apply", "--auto-approve", str(path))
+    assert refused.code != 0
+    written = "config.hideOnLoginPage" if new else "hideOnLogin"
+    assert f"writes {written}, which Keycloak {keycloak.version} does not keep" in refused.err
+    index.forget()
+    assert "corp" not in index.collection(ep.IDENTITY_PROVIDERS)
 
 
 def test_convert_puts_mappers_under_their_provider_and_the_secret_in_the_environment() -> None:

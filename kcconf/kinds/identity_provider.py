@@ -25,6 +25,7 @@ from kcconf.errors import KcconfError
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import seg
+from kcconf.keycloak.versions import version_tuple
 from kcconf.kinds import base
 from kcconf.model.changes import Change
 from kcconf.model.objects import MARKER, MARKER_VALUE, Address, Obj, State, text, unflatten_into
@@ -35,6 +36,8 @@ IDP_MAPPER = "identity-provider-mapper"
 KEY = "identityProviders"
 MAPPERS = "mappers"
 SECRET = "config.clientSecret"
+HIDE, HIDE_KEY = "hideOnLogin", "config.hideOnLoginPage"
+HIDE_SINCE = (26,)
 FLOWS = ("firstBrokerLoginFlowAlias", "postBrokerLoginFlowAlias")
 FLOW = "authentication-flow"  # the kind of flows, when a spec declares some
 FIELDS = (
@@ -78,6 +81,19 @@ class IdentityProviderKind(base.Kind):
                     # by `apply --reset-passwords`, the way to rotate it.
                     fields[SECRET] = initial[SECRET] = secret
             yield Obj(Address(self.name, spec["alias"]), fields, initial=initial)
+
+    def preflight(self, admin: RealmAdmin, desired: State) -> None:
+        """`hideOnLogin` is a field from Keycloak 26 (which moves `config.hideOnLoginPage`
+        into it, so that key would never match); before, only the config key exists."""
+        server = str(admin.api.server_info()["systemInfo"]["version"])
+        new = version_tuple(server) >= HIDE_SINCE
+        written, other = (HIDE_KEY, HIDE) if new else (HIDE, HIDE_KEY)
+        for obj in desired.of_kind(self.name).values():
+            if written in obj.fields:
+                raise KcconfError(
+                    f"identity provider {obj.address.name!r} writes {written}, which Keycloak "
+                    f"{server} does not keep (it has {other}): write {other} instead"
+                )
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         live = admin.collection(ep.IDENTITY_PROVIDERS)
