@@ -118,6 +118,11 @@ class IdentityProviderKind(base.Kind):
         body["config"] = {**(body.get("config") or {}), MARKER: MARKER_VALUE}
         ep.IDENTITY_PROVIDERS.create(admin, body)
 
+    def exists(self, admin: RealmAdmin, name: str) -> bool:
+        """A provider an organization links that this spec does not declare (providers are
+        read only when the spec declares some)."""
+        return admin.find(ep.IDENTITY_PROVIDERS, name) is not None
+
     def check(self, checker: SpecChecker) -> None:
         checker.unique((KEY,), "alias", self.noun)
 
