@@ -144,8 +144,8 @@ PARTS = (
         "users[].federatedIdentities",
         _user_key("federatedIdentities"),
         False,
-        "identity provider links: made by a user's brokered login, they hold the upstream "
-        "user's id, which a spec cannot know",
+        "identity provider links: not managed yet (each holds the upstream user's id; a "
+        "user's first brokered login makes it)",
     ),
     Part(
         "users (service accounts)",
