@@ -44,13 +44,22 @@ users:
     )
 
 
-def downstream(realm: str, up: str, url: str, display: str = "Upstream", extra: str = "") -> str:
-    """Realm D: an OIDC provider pointing at U, a role mapper, and a public client."""
+ORG = f"""organizations:
+  - alias: acme
+    identityProviders: [{ALIAS}]
+    members: []
+"""
+
+
+def downstream(realm: str, up: str, url: str, display: str = "Upstream", org: bool = False) -> str:
+    """Realm D: an OIDC provider pointing at U, a role mapper, and a public client; with `org`,
+    an organization the provider is linked to, which lists no members."""
     issuer = f"{url}/realms/{up}"
     oidc = f"{issuer}/protocol/openid-connect"
     return realm_spec(
         realm,
-        f"""roles:
+        ("  organizationsEnabled: true\n" if org else "")
+        + f"""roles:
   - name: brokered
 clients:
   - clientId: app
@@ -78,7 +87,7 @@ identityProviders:
       - name: brokered role
         identityProviderMapper: oidc-hardcoded-role-idp-mapper
         config: {{role: brokered, syncMode: INHERIT}}
-{extra}""",
+{ORG if org else ""}""",
     )
 
 
@@ -104,13 +113,14 @@ def test_a_user_logs_in_through_a_brokered_provider(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     up = f"{realm}-up"
+    org = int(keycloak.version.split(".")[0]) >= 26  # organizations: Keycloak 26+
     monkeypatch.setenv("BROKER_SECRET", "canary-broker-secret-1")
     monkeypatch.setenv("UPSTREAM_SECRET", "canary-broker-secret-1")
     monkeypatch.setenv("ALICE_PASSWORD", "canary-alice-1")
     try:
         up_spec = apply_spec(kcconf, tmp_path / "up.yaml", upstream(up, realm, keycloak.url))
         path = tmp_path / "down.yaml"
-        path.write_text(downstream(realm, up, keycloak.url))
+        path.write_text(downstream(realm, up, keycloak.url, org=org))
         planned = kcconf("plan", str(path))
         assert f"+ identity-provider {ALIAS}\n" in planned.out, planned.out
         assert "config.clientSecret: (sensitive)" in planned.out, planned.out
@@ -123,7 +133,7 @@ def test_a_user_logs_in_through_a_brokered_provider(
 
         # An update writes the masked secret back: Keycloak keeps the stored one (the login
         # below proves it), and the plan shows no secret line.
-        path.write_text(downstream(realm, up, keycloak.url, display="Our upstream"))
+        path.write_text(downstream(realm, up, keycloak.url, "Our upstream", org))
         planned = kcconf("plan", str(path))
         assert '    displayName: "Upstream" -> "Our upstream"\n' in planned.out, planned.out
         assert "clientSecret" not in planned.out, planned.out
@@ -138,6 +148,11 @@ def test_a_user_logs_in_through_a_brokered_provider(
         assert [(li["identityProvider"], li["userName"]) for li in links] == [(ALIAS, "alice")]
         roles, _ = ep.USER_ROLE_MAPPINGS.read(index, str(user["id"]))
         assert "brokered" in roles  # the mapper's effect
+        if org:  # a managed member, which the spec's exact `members: []` leaves alone
+            acme = index.collection(ep.ORGANIZATIONS)["acme"]
+            members = ep.ORGANIZATION_MEMBERS.list(index, acme["id"])
+            assert [(m["username"], m["membershipType"]) for m in members] == [("alice", "MANAGED")]
+            assert kcconf("plan", str(path)).out.startswith("No changes: realm ")
 
         # A secret changed in the environment: the plan cannot see it; --reset-passwords sends it.
         monkeypatch.setenv("BROKER_SECRET", "canary-broker-secret-2")

@@ -31,6 +31,7 @@ ENABLED = "organizationsEnabled"
 SINCE = (26,)
 IDPS = "identityProviders"
 MEMBERS = "members"
+MANAGED = "MANAGED"
 LINKS = {IDPS: ep.ORGANIZATION_IDPS, MEMBERS: ep.ORGANIZATION_MEMBERS}
 
 
@@ -160,12 +161,19 @@ def _refuse(admin: RealmAdmin, desired: State) -> None:
 
 
 def _relations(admin: RealmAdmin, org_id: str, want: Obj | None) -> dict[str, frozenset[str]]:
-    """The providers and members the spec manages, as Keycloak has them."""
+    """The providers and members the spec manages, as Keycloak has them. A managed member (one
+    a broker login through the organization's provider made) counts only where the spec lists
+    it: the others are left alone, never removed, as their account belongs to the
+    organization (docs/keycloak-facts.md 18.10)."""
     relations: dict[str, frozenset[str]] = {}
     for name, endpoint in LINKS.items():
         if want is not None and name in want.relations:
             reps = endpoint.list(admin, org_id)
-            relations[name] = frozenset(str(rep[endpoint.key]) for rep in reps)
+            relations[name] = frozenset(
+                str(rep[endpoint.key])
+                for rep in reps
+                if rep.get("membershipType") != MANAGED or rep[endpoint.key] in want.relations[name]
+            )
     return relations
 
 
