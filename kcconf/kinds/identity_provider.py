@@ -109,9 +109,9 @@ class IdentityProviderKind(base.Kind):
         relations: Mapping[str, frozenset[str]] | None = None,
         protected: bool = False,
     ) -> Obj:
-        obj = super().live(address, rep, relations, protected)
+        # A provider has no attributes: kcconf's marker is one of its config keys.
         mark = (rep.get("config") or {}).get(MARKER)
-        return Obj(obj.address, obj.fields, raw=rep, owned=mark == MARKER_VALUE)
+        return replace(super().live(address, rep, relations, protected), owned=mark == MARKER_VALUE)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
         body = unflatten_into({"alias": change.address.name}, change.target.fields)
