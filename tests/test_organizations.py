@@ -123,6 +123,15 @@ def test_organizations_are_created_updated_and_pruned(
     assert set(orgs(index)) == {"acme"}
     assert_in_sync(kcconf, path)
 
+    # Exported (the partial export has no organizations: kcconf reads them), it changes nothing.
+    exported = tmp_path / "exported.yaml"
+    done = kcconf("export", "--realm", realm, "--users", "all", "-o", str(exported))
+    assert done.code == 0, done.err
+    text = exported.read_text()
+    assert "organizations:\n- alias: acme\n  name: Acme Corporation\n" in text, text
+    assert "  members:\n  - ann\n  - ben\n" in text, text
+    assert_in_sync(kcconf, exported)
+
 
 def test_organizations_on_a_realm_that_has_them_off_are_refused(
     kcconf: Kcconf, keycloak: Target, realm: str, index: RealmAdmin, tmp_path: Path
