@@ -149,6 +149,7 @@ def managed(rep: Rep) -> Paths:
         _map(out, f"{path}.config", action.get("config"))
     out["requiredActions.order"] = [str(a["alias"]) for a in actions]
     _flows(out, rep)
+    _providers(out, rep)
     return out
 
 
@@ -176,6 +177,19 @@ def _flows(out: Paths, rep: Rep) -> None:
     for alias, flow in flows.items():
         if flow.get("topLevel") and not flow.get("builtIn"):
             out[f"authenticationFlows[{alias}].steps"] = steps(flow)
+
+
+def _providers(out: Paths, rep: Rep) -> None:
+    """Identity providers and their mappers: config less the secret (Keycloak masks it) and
+    less keys written empty (Keycloak drops them)."""
+    for idp in rep.get("identityProviders") or []:
+        path = f"identityProviders[{idp['alias']}]"
+        _fields(out, path, {k: v for k, v in idp.items() if k != "config"}, "identityProviders")
+        config = {k: v for k, v in (idp.get("config") or {}).items() if v != ""}
+        _map(out, f"{path}.config", config, {MARKER, "clientSecret"})
+    for mapper in rep.get("identityProviderMappers") or []:
+        path = f"identityProviders[{mapper['identityProviderAlias']}].mappers[{mapper['name']}]"
+        _fields(out, path, mapper, "mappers")
 
 
 def differences(want: Paths, have: Paths, not_expressible: Iterable[str]) -> list[str]:

@@ -144,7 +144,8 @@ PARTS = (
         "users[].federatedIdentities",
         _user_key("federatedIdentities"),
         False,
-        "identity provider links (issue: part 2)",
+        "identity provider links: not managed yet (each holds the upstream user's id; a "
+        "user's first brokered login makes it)",
     ),
     Part(
         "users (service accounts)",
@@ -223,13 +224,18 @@ PARTS = (
         "kind model (part 2: authentication flows)",
     ),
     Part(
-        "identityProviders", _len("identityProviders"), False, "identity providers (issue: part 2)"
+        "identityProviders",
+        _len("identityProviders"),
+        True,
+        "identityProviders (clientSecret from {env})",
+        "kind model (part 2: identity providers)",
     ),
     Part(
         "identityProviderMappers",
         _len("identityProviderMappers"),
-        False,
-        "identity providers (issue: part 2)",
+        True,
+        "identityProviders[].mappers",
+        "kind model (part 2: identity providers)",
     ),
     Part(
         "components",
@@ -253,7 +259,13 @@ PARTS = (
         "clientScopes: convert maps a Keycloak < 4 template to a scope, a client's to a default scope",
         "adopt (kcconf convert)",
     ),
-    Part("organizations", _len("organizations"), False, "organizations (issue: part 2)"),
+    Part(
+        "organizations",
+        _len("organizations"),
+        True,
+        "organizations (Keycloak 26+)",
+        "kind model (part 2: organizations)",
+    ),
     Part(
         "localizationTexts",
         lambda e: sum(map(len, (e.get("localizationTexts") or {}).values())),

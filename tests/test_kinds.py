@@ -68,6 +68,9 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "users": "user",
         "protocolMappers": "mapper",
         "authenticationFlows": "authentication-flow",
+        "identityProviders": "identity-provider",
+        "identityProviderMappers": "identity-provider-mapper",
+        "organizations": "organization",
     }
 
 

@@ -95,6 +95,8 @@ def test_64_levels_are_read() -> None:
         "spec.yaml:2:1: x: unknown key 'x'; allowed keys: realm, clientScopes, roles, clients,"
         " groups, users, requiredActions, authenticationFlows, userProfile, prune, tokens,"
         " impersonation\n",
+        " groups, users, requiredActions, userProfile, identityProviders, organizations, prune,"
+        " tokens, impersonation\n",
         ONE_PROBLEM,
     )
 
@@ -201,6 +203,8 @@ def test_a_key_with_a_line_break_is_reported_on_one_line() -> None:
         "spec.yaml:2:1: a\\x0aerror: forged: unknown key 'a\\x0aerror: forged'; allowed keys:"
         " realm, clientScopes, roles, clients, groups, users, requiredActions,"
         " authenticationFlows, userProfile,"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " identityProviders, organizations,"
         " prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )

@@ -91,6 +91,8 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         "spec.yaml:13:1: groupz: unknown key 'groupz' (did you mean 'groups'?); allowed keys:"
         " realm, clientScopes, roles, clients, groups, users, requiredActions,"
         " authenticationFlows, userProfile, prune,"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " identityProviders, organizations, prune,"
         " tokens, impersonation",
     ]
 
@@ -360,6 +362,8 @@ def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path, secret
         "b.yaml:2:1: extra: unknown key 'extra'; allowed keys:"
         " realm, clientScopes, roles, clients, groups, users, requiredActions,"
         " authenticationFlows, userProfile, prune,"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " identityProviders, organizations, prune,"
         " tokens, impersonation",
         "missing.yaml:1:1: (top level): cannot read the file: No such file or directory",
     ]

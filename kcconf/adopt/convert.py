@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcconf.adopt import flows, trim, unexpressed
+from kcconf.adopt import flows, providers, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -53,6 +53,8 @@ def convert(
     spec["authenticationFlows"] = flows.flows(rep, base.realm, report)
     if "userProfile" in rep:
         spec["userProfile"] = rep["userProfile"]
+    spec["identityProviders"] = providers.identity_providers(rep, report)
+    spec["organizations"] = providers.organizations(rep, report, users)
     unexpressed.structural(rep, base.realm, report)
     unexpressed.role_attributes(items.rep.get("roles", {}).get("realm") or [], "roles", report)
     counts = {
@@ -62,6 +64,8 @@ def convert(
         + sum(len(v) for v in ((rep.get("roles") or {}).get("client") or {}).values()),
         "groups": _count_groups(rep.get("groups") or []),
         "users": len(people) if users else 0,
+        "identityProviders": len(rep.get("identityProviders") or []),
+        "organizations": len(rep.get("organizations") or []),
     }
     return Converted({k: v for k, v in spec.items() if v}, report, counts)
 

@@ -27,7 +27,18 @@ def read(api: Api, realm: str, users: bool) -> dict[str, Any]:
     if users:
         people = [u for u in admin.users().values() if not u.get("serviceAccountClientId")]
         rep["users"] += [_user(admin, user, service=False) for user in people]
+    if rep.get("organizationsEnabled"):  # the partial export leaves organizations out
+        rep["organizations"] = [_organization(admin, org) for org in ep.ORGANIZATIONS.list(admin)]
     return rep
+
+
+def _organization(admin: RealmAdmin, org: dict[str, Any]) -> dict[str, Any]:
+    """An organization as a full export writes one: with its providers and members."""
+    org_id = str(org["id"])
+    return org | {
+        "identityProviders": ep.ORGANIZATION_IDPS.list(admin, org_id),
+        "members": ep.ORGANIZATION_MEMBERS.list(admin, org_id),
+    }
 
 
 def _user(admin: RealmAdmin, user: dict[str, Any], service: bool) -> dict[str, Any]:

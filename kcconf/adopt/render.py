@@ -20,6 +20,8 @@ ORDER = (
     "clients",
     "groups",
     "users",
+    "identityProviders",
+    "organizations",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"
 

@@ -40,10 +40,8 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Identity providers, components, client policies, organizations (flows: adopt/flows.py)."""
-    _by_key(rep, base, report, "identityProviders", ("alias",), "identity providers")
-    _by_key(rep, base, report, "identityProviderMappers", ("name",), "identity providers")
-    _by_key(rep, base, report, "organizations", ("alias", "name"), "organizations")
+    """Components and client policies (flows are adopt/flows.py's; identity providers and
+    organizations adopt/providers.py's)."""
     for part in ("clientPolicies", "clientProfiles"):
         key = part.removeprefix("client").lower()
         wrapped = {part: (rep.get(part) or {}).get(key) or []}

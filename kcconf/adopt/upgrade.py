@@ -41,10 +41,26 @@ def upgrade(
         _basic_scope(rep, report)
     if to is not None and to < (25,):
         _no_basic_scope(rep, report)
+    if to is None or to >= (26,):
+        _hide_on_login(rep, report)
     if written is not None and written < (24,) and _has_user_attributes(rep):
         # Keycloak 24's migration keeps the attributes of realms whose user profile was off.
         rep["userProfile"] = {"unmanagedAttributePolicy": "ENABLED"}
     return rep
+
+
+def _hide_on_login(rep: dict[str, Any], report: Report) -> None:
+    """Keycloak 26 moved a provider's `config.hideOnLoginPage` to its `hideOnLogin` field, and
+    moves it so when it is written (docs/keycloak-facts.md 18)."""
+    for provider in rep.get("identityProviders") or []:
+        config = provider.get("config") or {}
+        if "hideOnLoginPage" in config:
+            if str(config.pop("hideOnLoginPage")).lower() == "true":
+                provider.setdefault("hideOnLogin", True)
+            report.note(
+                f"identityProviders[{provider['alias']}].config.hideOnLoginPage",
+                "hideOnLogin (Keycloak 26)",
+            )
 
 
 def _renamed(rep: dict[str, Any], old: str, new: str) -> dict[str, Any]:

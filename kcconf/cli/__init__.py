@@ -238,7 +238,8 @@ def plan(
 @click.option(
     "--reset-passwords",
     is_flag=True,
-    help="Also set the spec's passwords on users that exist already.",
+    help="Also set the spec's passwords on users, and its client secrets on identity "
+    "providers, that exist already (Keycloak never shows these, so a plan cannot compare them).",
 )
 @click.option(
     "--verify",

@@ -91,6 +91,17 @@ REQUIRED_ACTIONS = Endpoint(
     "authentication/required-actions", "alias", "required action", paged=False, by="alias"
 )
 SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "mapper", paged=False)
+IDENTITY_PROVIDERS = Endpoint(
+    "identity-provider/instances", "alias", "identity provider", paged=False, by="alias"
+)
+IDP_MAPPERS = Endpoint(
+    "identity-provider/instances/{0}/mappers", "name", "identity provider mapper", paged=False
+)
+FLOWS = Endpoint("authentication/flows", "alias", "flow", paged=False)
+ORGANIZATIONS = Endpoint("organizations", "alias", "organization", params=BRIEF_OFF)
+# An organization's linked identity providers and members; POSTs take the bare alias or user id.
+ORGANIZATION_IDPS = Endpoint("organizations/{0}/identity-providers", "alias", "identity provider")
+ORGANIZATION_MEMBERS = Endpoint("organizations/{0}/members", "username", "member", params=BRIEF_ON)
 
 
 class Realm:

@@ -29,6 +29,8 @@ MODULES = (
     "flow_binding",
     "user_profile",
     "localization",
+    "identity_provider",
+    "organization",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

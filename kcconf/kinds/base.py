@@ -153,6 +153,10 @@ class Kind:
         fields = self.live_fields(rep)
         return Obj(address, fields, relations or {}, raw=rep, owned=owned(rep), protected=protected)
 
+    def preflight(self, admin: RealmAdmin, desired: State) -> None:
+        """Refuse (KcconfError) a spec this server or realm cannot take, before anything is
+        read or written; also for a realm the plan would create."""
+
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         raise NotImplementedError
 

@@ -120,8 +120,11 @@ def _update(want: Obj, have: Obj, reset: bool, renamed: str | None) -> Change | 
     )
     if renamed is not None:
         fields = (_rename_field(have.address, want.address), *fields)
-    if reset:
-        fields += tuple(FieldChange(n, None, v, True) for n, v in want.initial.items())
+    if reset:  # a write-only value also compared as a field (a masked secret) is sent once
+        changed = {f.name for f in fields}
+        fields += tuple(
+            FieldChange(n, None, v, True) for n, v in want.initial.items() if n not in changed
+        )
     relations = []
     for name, items in want.relations.items():
         current = have.relations.get(name, frozenset())
