@@ -108,6 +108,7 @@ class ClientProfileKind(_Entry):
     name = PROFILE
     spec_key = "clientProfiles"
     label = "client profile"
+    reading = "client profiles"
     document = ep.CLIENT_PROFILES
     fields = ("description", "executors")
     ordered = frozenset({"executors"})  # executors run in the order listed
@@ -134,6 +135,7 @@ class ClientPolicyKind(_Entry):
     name = POLICY
     spec_key = "clientPolicies"
     label = "client policy"
+    reading = "client policies"
     after = (PROFILE,)  # a policy names its profiles: they are written first, deleted last
     document = ep.CLIENT_POLICIES
     fields = ("description", "enabled", "conditions", "profiles")
