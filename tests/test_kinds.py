@@ -67,6 +67,9 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "groups": "group",
         "users": "user",
         "protocolMappers": "mapper",
+        "keys": "key-provider",
+        "clientProfiles": "client-profile",
+        "clientPolicies": "client-policy",
     }
 
 

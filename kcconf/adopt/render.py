@@ -14,11 +14,14 @@ ORDER = (
     "realm",
     "userProfile",
     "requiredActions",
+    "keys",
     "clientScopes",
     "roles",
     "clients",
     "groups",
     "users",
+    "clientProfiles",
+    "clientPolicies",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"
 

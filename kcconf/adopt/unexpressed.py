@@ -13,6 +13,7 @@ from typing import Any
 
 from kcconf.adopt import trim
 from kcconf.adopt.items import Rep, kind_fields
+from kcconf.adopt.keys import PROVIDER_TYPE as KEY_PROVIDERS
 from kcconf.adopt.report import Report
 
 # Fields of a client the conversion takes elsewhere, or that Keycloak stamps itself.
@@ -39,28 +40,25 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Flows, identity providers, components, client policies, organizations."""
+    """Flows, identity providers, components other than keys, organizations."""
     _by_key(rep, base, report, "authenticationFlows", ("alias",), "authentication flows")
     _by_key(rep, base, report, "authenticatorConfig", ("alias",), "authentication flows")
     _by_key(rep, base, report, "identityProviders", ("alias",), "identity providers")
     _by_key(rep, base, report, "identityProviderMappers", ("name",), "identity providers")
     _by_key(rep, base, report, "organizations", ("alias", "name"), "organizations")
-    for part in ("clientPolicies", "clientProfiles"):
-        key = part.removeprefix("client").lower()
-        wrapped = {part: (rep.get(part) or {}).get(key) or []}
-        known = {part: (base.get(part) or {}).get(key) or []}
-        _by_key(wrapped, known, report, part, ("name",), "client policies")
     components = {
         (t, _name(c, "name"), c.get("providerId"))
         for t, cs in (base.get("components") or {}).items()
         for c in cs
     }
     for provider_type, entries in sorted((rep.get("components") or {}).items()):
+        if provider_type == KEY_PROVIDERS:
+            continue  # written as `keys` (adopt/keys.py)
         for c in entries:
             if (provider_type, _name(c, "name"), c.get("providerId")) not in components:
                 report.skip(
                     f"components[{provider_type}][{_name(c, 'name')}]",
-                    "components (keys, user federation, user profile) are not managed",
+                    "components (user federation, user profile) are not managed",
                 )
     for user in rep.get("users") or []:
         for key in ("federatedIdentities", "requiredActions", "clientConsents", "federationLink"):
