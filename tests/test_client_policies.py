@@ -35,6 +35,7 @@ clientProfiles:
     executors:
       - executor: pkce-enforcer
         configuration: {{auto-configure: false}}
+      - executor: reject-implicit-grant
 """
 POLICY = """\
 clientPolicies:
