@@ -116,6 +116,11 @@ def test_a_key_is_rotated_in_three_steps(
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"]
     assert_in_sync(kcconf, path)
 
+    # A provider cannot change in place (Keycloak would take it): refused, the key kept.
+    path.write_text(spec(realm, rest.replace("providerId: rsa-generated", "providerId: rsa")))
+    refused = kcconf("plan", str(path))
+    assert refused.code == 1 and "a provider cannot change" in refused.err, refused.err
+
 
 def test_an_imported_key_comes_from_the_environment_and_never_shows(
     kcconf: Kcconf, realm: str, index: RealmAdmin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
