@@ -13,7 +13,9 @@ import pytest
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.versions import version_tuple
 from tests.browser import REDIRECT_URI, Browser
+from tests.conftest import Target
 from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, run_cli
 
 Kcconf = Callable[..., Run]
@@ -119,6 +121,29 @@ def test_a_policy_enforces_its_profile_and_is_updated_and_removed(
     assert ep.CLIENT_PROFILES.read(index)[0] == []
     assert ep.CLIENT_POLICIES.read(index)[0] == []
     assert_in_sync(kcconf, path)
+
+
+def test_a_global_profile_of_a_later_version_is_refused_by_name(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path
+) -> None:
+    """saml-security-profile is a global profile of 26 (not of 24.0.5): a policy naming it is
+    applied where it exists, and refused before anything is written where it does not."""
+    body = (
+        "clientPolicies:\n  - name: saml\n    enabled: true\n"
+        "    conditions: [{condition: any-client}]\n    profiles: [saml-security-profile]\n"
+    )
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", realm_spec(realm))
+    path.write_text(realm_spec(realm, body))
+    planned = kcconf("plan", str(path))
+    if version_tuple(keycloak.version) < (26, 4):
+        assert planned.code == 1, planned.out
+        assert (
+            "client profile saml-security-profile is built in from Keycloak 26.4; "
+            f"this server runs {keycloak.version}"
+        ) in planned.err, planned.err
+    else:
+        apply_spec(kcconf, path, path.read_text())
+        assert_in_sync(kcconf, path)
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_a_key_is_rotated_in_three_steps(
     assert_in_sync(kcconf, path)
 
     # (a) A new key with a higher priority signs the new tokens.
-    path.write_text(spec(realm, old + NEW + "    config:\n      keySize: 3072\n"))
+    path.write_text(spec(realm, old + NEW + "    config:\n      keySize: 4096\n"))
     planned = kcconf("plan", str(path))
     assert "+ key-provider rsa-2026\n" in planned.out, planned.out
     apply_spec(kcconf, path, path.read_text())
@@ -84,7 +84,7 @@ def test_a_key_is_rotated_in_three_steps(
     assert_in_sync(kcconf, path)
 
     # (b) The old one passive: it still verifies (listed PASSIVE) but no longer signs.
-    passive = old + "    active: false\n" + NEW + "    config:\n      keySize: 3072\n"
+    passive = old + "    active: false\n" + NEW + "    config:\n      keySize: 4096\n"
     path.write_text(spec(realm, passive))
     planned = kcconf("plan", str(path))
     assert "~ key-provider rsa-generated\n    active: true -> false\n" in planned.out, planned.out
@@ -101,9 +101,16 @@ def test_a_key_is_rotated_in_three_steps(
     refused = kcconf("apply", "--auto-approve", str(path))
     assert refused.code != 0 and "default signature algorithm RS256" in refused.err, refused.err
     assert keys_by_provider(index)["rsa-2026"]["status"] == "ACTIVE"
+    # So is a default signature algorithm that no key signs with.
+    es256 = spec(realm, passive).replace(
+        "  enabled: true\n", "  enabled: true\n  defaultSignatureAlgorithm: ES256\n", 1
+    )
+    path.write_text(es256)
+    refused = kcconf("plan", str(path))
+    assert refused.code == 1 and "default signature algorithm ES256" in refused.err, refused.err
 
     # (c) The old key removed: pruned, the other generated keys declared and kept.
-    rest = builtins(index, "rsa-generated") + NEW + "    config:\n      keySize: 3072\n"
+    rest = builtins(index, "rsa-generated") + NEW + "    config:\n      keySize: 4096\n"
     path.write_text(spec(realm, rest, prune=True))
     planned = kcconf("plan", str(path))
     assert (

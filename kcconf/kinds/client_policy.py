@@ -37,13 +37,20 @@ GLOBAL_PROFILES: Mapping[str, tuple[int, ...]] = {
     "fapi-2-message-signing": (24,),
     "oauth-2-1-for-confidential-client": (24,),
     "oauth-2-1-for-public-client": (24,),
-    "fapi-2-dpop-security-profile": (24,),
-    "fapi-2-dpop-message-signing": (24,),
-    "saml-security-profile": (24,),
+    "fapi-2-dpop-security-profile": (26, 4),
+    "fapi-2-dpop-message-signing": (26, 4),
+    "saml-security-profile": (26, 4),
 }
 # One document write at a time: two entries written side by side would each write back a
 # document without the other's change.
 _WRITING = threading.Lock()
+
+
+def _unknown(profile: str, server: str) -> str:
+    """Why a policy's profile is missing: a global profile of later versions, or none at all."""
+    return PROFILES.too_new(profile, server) or (
+        f"client profile {profile} exists neither in Keycloak nor in the spec"
+    )
 
 
 class _Entry(base.Kind):
@@ -61,7 +68,14 @@ class _Entry(base.Kind):
             yield Obj(self.address(str(spec["name"])), self.spec_fields(spec))
 
     def spec_fields(self, spec: Mapping[str, Any]) -> dict[str, Any]:
-        return base.pick(spec, self.fields)
+        """An executor or condition written without configuration has an empty one: Keycloak
+        answers 500 to such an executor, 24 answers 400 to such a condition, and each lists
+        `{}` once sent it (docs/keycloak-facts.md 21.5)."""
+        fields = base.pick(spec, self.fields)
+        for key in ("executors", "conditions"):
+            if key in fields:
+                fields[key] = [{"configuration": {}, **entry} for entry in fields[key]]
+        return fields
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         own, _ = self.document.read(admin)
@@ -117,14 +131,6 @@ class ClientProfileKind(_Entry):
     ordered = frozenset({"executors"})  # executors run in the order listed
     since = GLOBAL_PROFILES
 
-    def spec_fields(self, spec: Mapping[str, Any]) -> dict[str, Any]:
-        """An executor written without configuration has an empty one: Keycloak answers 500 to
-        one sent without (docs/keycloak-facts.md 21.5) and lists it with `{}`."""
-        fields = super().spec_fields(spec)
-        if "executors" in fields:
-            fields["executors"] = [{"configuration": {}, **e} for e in fields["executors"]]
-        return fields
-
     def builtins(self, realm: str) -> frozenset[str]:
         return frozenset(GLOBAL_PROFILES)
 
@@ -157,13 +163,14 @@ class ClientPolicyKind(_Entry):
         known = {str(e.get("name")) for e in (*own, *global_)}
         known |= {a.name for a in desired.of_kind(PROFILE)}
         missing = sorted(
-            f"{want.address}: client profile {name} exists neither in Keycloak nor in the spec"
+            (str(want.address), name)
             for want in desired.of_kind(self.name).values()
             for name in want.fields.get("profiles") or []
             if name not in known
         )
         if missing:
-            raise KcconfError("; ".join(missing))
+            server = str(admin.api.server_info()["systemInfo"]["version"])
+            raise KcconfError("; ".join(f"{at}: {_unknown(name, server)}" for at, name in missing))
         yield from super().read(admin, desired)
 
     def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
@@ -174,4 +181,5 @@ class ClientPolicyKind(_Entry):
                     yield base.Reference((*path, "profiles", i), PROFILE, name)
 
 
-KINDS = (ClientProfileKind(), ClientPolicyKind())
+PROFILES = ClientProfileKind()
+KINDS = (PROFILES, ClientPolicyKind())
