@@ -28,7 +28,8 @@ from kcconf.spec.checker import SpecChecker
 
 PROFILE = "client-profile"
 POLICY = "client-policy"
-# Keycloak's global profiles, by the first version that has each (docs/keycloak-facts.md 21.4).
+# Keycloak's global profiles, by the first version known to have each (docs/keycloak-facts.md
+# 21.5: 24.0.5 lacks the last three, 26.4.7 has them; the versions between were not checked).
 GLOBAL_PROFILES: Mapping[str, tuple[int, ...]] = {
     "fapi-1-baseline": (24,),
     "fapi-1-advanced": (24,),
