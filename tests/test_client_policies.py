@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
@@ -78,6 +79,18 @@ def test_a_policy_enforces_its_profile_and_is_updated_and_removed(
     page = Browser(url).start(realm, "app", code_challenge=challenge, code_challenge_method="S256")
     assert page.status == 200 and page.forms  # with PKCE: the login page
     assert_in_sync(kcconf, path)
+
+    # Export writes both back as the spec wrote them, and its spec is in sync with the realm.
+    exported = tmp_path / "exported.yaml"
+    assert kcconf("export", "--realm", realm, "-o", str(exported)).code == 0
+    written = yaml.safe_load(exported.read_text())
+    assert [p["name"] for p in written["clientProfiles"]] == ["pkce"]
+    assert written["clientProfiles"][0]["executors"] == [
+        {"executor": "pkce-enforcer", "configuration": {"auto-configure": False}},
+        {"executor": "reject-implicit-grant", "configuration": {}},
+    ]
+    assert written["clientPolicies"][0]["profiles"] == ["pkce"]
+    assert kcconf("plan", str(exported)).out.startswith("No changes"), exported.read_text()
 
     # An update is one line per changed field, named by the profile's and policy's names.
     path.write_text(spec(realm, description="PKCE always", enabled="false"))

@@ -5,13 +5,18 @@ environment that never shows, and the refusal of a plan that leaves the realm no
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
+from kcconf.adopt.baseline import stored
+from kcconf.adopt.convert import convert
+from kcconf.adopt.render import render
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import password_grant
@@ -161,6 +166,30 @@ def test_an_imported_key_comes_from_the_environment_and_never_shows(
     assert keys_by_provider(index)["imported"]["kid"] == kid == kid_of_token(index.api.url, realm)
     assert_in_sync(kcconf, path)
 
+    # Export writes the imported key with its private key from the environment, and leaves the
+    # generated keys of a new realm out; the exported spec is in sync with the realm.
+    exported = tmp_path / "exported.yaml"
+    done = kcconf("export", "--realm", realm, "-o", str(exported))
+    assert done.code == 0, done.err
+    written = yaml.safe_load(exported.read_text())
+    live = {r["name"]: r for r in ep.components(KEY_PROVIDER).list(index)}
+    certificate = live["imported"]["config"]["certificate"][0]
+    assert written["keys"] == [
+        {
+            "name": "imported",
+            "providerId": "rsa",
+            "priority": 250,
+            "config": {
+                "certificate": certificate,
+                "privateKey": {"env": "KEY_IMPORTED_PRIVATEKEY"},
+            },
+        }
+    ]
+    assert body not in exported.read_text()
+    monkeypatch.setenv("KEY_IMPORTED_PRIVATEKEY", pem)
+    planned = kcconf("plan", str(exported))
+    assert planned.out.startswith("No changes"), planned.out
+
 
 def test_a_private_key_written_in_the_spec_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -177,3 +206,43 @@ def test_a_private_key_written_in_the_spec_is_refused(
     assert result.code != 0
     assert f"{path}:8" in result.out + result.err, result.out + result.err
     assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in result.out + result.err
+
+
+def test_convert_writes_the_keys_that_differ_from_a_new_realm_and_no_key_material() -> None:
+    baseline = stored()
+    rep = copy.deepcopy(baseline.for_realm("r").realm)
+    providers = rep["components"][KEY_PROVIDER]
+    generated = next(c for c in providers if c["name"] == "rsa-generated")
+    generated["config"] |= {"active": ["false"], "privateKey": ["MIIgenerated"]}
+    providers += [
+        {
+            "name": "hmac-generated",
+            "providerId": "hmac-generated",
+            "config": {"priority": ["100"], "algorithm": ["HS256"], "secret": ["hmac-material"]},
+        },
+        {
+            "name": "imported",
+            "providerId": "rsa",
+            "config": {"priority": ["300"], "privateKey": ["MIIimported"], "certificate": ["MIIc"]},
+        },
+    ]
+    converted = convert(rep, baseline)
+    assert converted.spec["keys"] == [
+        {
+            "name": "hmac-generated",
+            "providerId": "hmac-generated",
+            "algorithm": "HS256",
+            "priority": 100,
+        },
+        {
+            "name": "imported",
+            "providerId": "rsa",
+            "priority": 300,
+            "config": {"certificate": "MIIc", "privateKey": {"env": "KEY_IMPORTED_PRIVATEKEY"}},
+        },
+        {"name": "rsa-generated", "providerId": "rsa-generated", "active": False},
+    ]
+    text = render(converted.spec, "convert", baseline.version)
+    assert "MIIimported" not in text and "hmac-material" not in text and "MIIgenerated" not in text
+    skipped = [str(s) for s in converted.report.skipped]
+    assert any(s.startswith(f"components[{KEY_PROVIDER}][hmac-generated].config:") for s in skipped)
