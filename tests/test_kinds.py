@@ -71,6 +71,9 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "identityProviders": "identity-provider",
         "identityProviderMappers": "identity-provider-mapper",
         "organizations": "organization",
+        "keys": "key-provider",
+        "clientProfiles": "client-profile",
+        "clientPolicies": "client-policy",
     }
 
 

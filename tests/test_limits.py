@@ -97,6 +97,8 @@ def test_64_levels_are_read() -> None:
         " impersonation\n",
         " groups, users, requiredActions, userProfile, identityProviders, organizations, prune,"
         " tokens, impersonation\n",
+        " groups, users, requiredActions, userProfile,"
+        " keys, clientProfiles, clientPolicies, prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )
 
@@ -206,5 +208,6 @@ def test_a_key_with_a_line_break_is_reported_on_one_line() -> None:
         " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
         " identityProviders, organizations,"
         " prune, tokens, impersonation\n",
+        " keys, clientProfiles, clientPolicies, prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )

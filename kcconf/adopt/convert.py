@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcconf.adopt import flows, providers, trim, unexpressed
+from kcconf.adopt import flows, keys, providers, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -55,6 +55,9 @@ def convert(
         spec["userProfile"] = rep["userProfile"]
     spec["identityProviders"] = providers.identity_providers(rep, report)
     spec["organizations"] = providers.organizations(rep, report, users)
+    spec["keys"] = keys.keys(rep, base.realm, report)
+    spec["clientProfiles"] = _client_policies(rep, "clientProfiles", "profiles")
+    spec["clientPolicies"] = _client_policies(rep, "clientPolicies", "policies")
     unexpressed.structural(rep, base.realm, report)
     unexpressed.role_attributes(items.rep.get("roles", {}).get("realm") or [], "roles", report)
     counts = {
@@ -68,6 +71,14 @@ def convert(
         "organizations": len(rep.get("organizations") or []),
     }
     return Converted({k: v for k, v in spec.items() if v}, report, counts)
+
+
+def _client_policies(rep: Rep, part: str, key: str) -> list[Item]:
+    """The realm's own client profiles or policies (a new realm has none; Keycloak's global
+    ones are not in an export), each with the fields the spec writes."""
+    fields = ("name", "description", "enabled", "executors", "conditions", "profiles")
+    entries = (rep.get(part) or {}).get(key) or []
+    return [{f: e[f] for f in fields if e.get(f) is not None} for e in entries]
 
 
 def _count_groups(groups: list[Rep]) -> int:

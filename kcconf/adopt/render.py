@@ -15,6 +15,7 @@ ORDER = (
     "userProfile",
     "requiredActions",
     "authenticationFlows",
+    "keys",
     "clientScopes",
     "roles",
     "clients",
@@ -22,6 +23,8 @@ ORDER = (
     "users",
     "identityProviders",
     "organizations",
+    "clientProfiles",
+    "clientPolicies",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from kcconf.adopt import trim
 from kcconf.adopt.items import Rep, kind_fields
+from kcconf.adopt.keys import PROVIDER_TYPE as KEY_PROVIDERS
 from kcconf.adopt.report import Report
 
 # Fields of a client the conversion takes elsewhere, or that Keycloak stamps itself.
@@ -40,38 +41,26 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Components and client policies (flows are adopt/flows.py's; identity providers and
-    organizations adopt/providers.py's)."""
-    for part in ("clientPolicies", "clientProfiles"):
-        key = part.removeprefix("client").lower()
-        wrapped = {part: (rep.get(part) or {}).get(key) or []}
-        known = {part: (base.get(part) or {}).get(key) or []}
-        _by_key(wrapped, known, report, part, ("name",), "client policies")
+    """Components other than keys (flows are adopt/flows.py's, identity providers and
+    organizations adopt/providers.py's, keys adopt/keys.py's), and users' links."""
     components = {
         (t, _name(c, "name"), c.get("providerId"))
         for t, cs in (base.get("components") or {}).items()
         for c in cs
     }
     for provider_type, entries in sorted((rep.get("components") or {}).items()):
+        if provider_type == KEY_PROVIDERS:
+            continue  # written as `keys` (adopt/keys.py)
         for c in entries:
             if (provider_type, _name(c, "name"), c.get("providerId")) not in components:
                 report.skip(
                     f"components[{provider_type}][{_name(c, 'name')}]",
-                    "components (keys, user federation, user profile) are not managed",
+                    "components (user federation, user profile) are not managed",
                 )
     for user in rep.get("users") or []:
         for key in ("federatedIdentities", "requiredActions", "clientConsents", "federationLink"):
             if user.get(key):
                 report.skip(f"users[{user['username']}].{key}", "not managed for users")
-
-
-def _by_key(
-    rep: Rep, base: Rep, report: Report, part: str, keys: tuple[str, ...], what: str
-) -> None:
-    known = {_name(e, *keys) for e in base.get(part) or []}
-    for entry in rep.get(part) or []:
-        if _name(entry, *keys) not in known:
-            report.skip(f"{part}[{_name(entry, *keys)}]", f"{what} are not managed")
 
 
 def client_fields(rep: Rep, base: Rep, report: Report) -> None:

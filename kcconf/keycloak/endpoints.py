@@ -9,7 +9,7 @@ descriptions and `RoleMappings`, so a URL is written in one place. The facts beh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from kcconf.keycloak.rest import Api, seg
@@ -102,6 +102,14 @@ ORGANIZATIONS = Endpoint("organizations", "alias", "organization", params=BRIEF_
 # An organization's linked identity providers and members; POSTs take the bare alias or user id.
 ORGANIZATION_IDPS = Endpoint("organizations/{0}/identity-providers", "alias", "identity provider")
 ORGANIZATION_MEMBERS = Endpoint("organizations/{0}/members", "username", "member", params=BRIEF_ON)
+# The realm's components (key providers, user federation, ...): one collection, narrowed by
+# query parameters (`type`: the provider type, `parent`: the owner's id), as `components` gives.
+COMPONENTS = Endpoint("components", "name", "component", paged=False)
+
+
+def components(provider_type: str) -> Endpoint:
+    """The realm's components of one provider type (`org.keycloak.keys.KeyProvider`)."""
+    return replace(COMPONENTS, params={"type": provider_type})
 
 
 class Realm:
@@ -264,6 +272,34 @@ def user_profile(admin: RealmAdmin) -> Rep:
 
 def update_user_profile(admin: RealmAdmin, body: Mapping[str, Any]) -> None:
     admin.api.put(admin.path("users/profile"), body)
+
+
+@dataclass(frozen=True)
+class ClientPolicies:
+    """One of the realm's client-policy documents (`client-policies/profiles`, `.../policies`):
+    read and written whole, its own entries under `key`; the global (built-in) entries come
+    under `global_key` when asked for with `include` and are never written."""
+
+    path: str
+    key: str
+    global_key: str
+    include: str
+
+    def read(self, admin: RealmAdmin) -> tuple[list[Rep], list[Rep]]:
+        """(the realm's entries, the global ones)."""
+        found = admin.api.get(admin.path(self.path), **{self.include: "true"}) or {}
+        return list(found.get(self.key) or []), list(found.get(self.global_key) or [])
+
+    def write(self, admin: RealmAdmin, entries: Sequence[Rep]) -> None:
+        admin.api.put(admin.path(self.path), {self.key: list(entries)})
+
+
+CLIENT_PROFILES = ClientPolicies(
+    "client-policies/profiles", "profiles", "globalProfiles", "include-global-profiles"
+)
+CLIENT_POLICIES = ClientPolicies(
+    "client-policies/policies", "policies", "globalPolicies", "include-global-policies"
+)
 
 
 def reset_password(admin: RealmAdmin, user_id: str, credential: Mapping[str, Any]) -> None:

@@ -31,6 +31,8 @@ MODULES = (
     "localization",
     "identity_provider",
     "organization",
+    "key_provider",
+    "client_policy",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

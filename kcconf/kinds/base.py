@@ -188,6 +188,11 @@ class Kind:
         place, in words; apply refuses such a plan without --allow-replace."""
         return []
 
+    def refuse(self, desired: State, live: State, changes: Sequence[Change]) -> str:
+        """Why a plan with `changes` must not be applied at all ("" when it may): a realm it
+        would leave unable to sign tokens, say. Asked before anything is written."""
+        return ""
+
     def schema(self) -> Schema:
         """Its part of the spec schema, `kinds/<name>.schema.json` beside its module (JSON
         Schema is kept as JSON): `property` (its key's schema: at the top level, or in each

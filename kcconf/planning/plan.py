@@ -65,6 +65,9 @@ def make_plan(
     live = read_live(admin, desired, progress)
     check_references(admin, desired, live)
     changes = compare(desired, live, reset_passwords=reset_passwords)
+    refused = [why for kind in KINDS if (why := kind.refuse(desired, live, changes))]
+    if refused and live.exists:
+        raise KcconfError(f"refusing the plan for realm {desired.realm}: {'; '.join(refused)}")
     # The base of the deletion limits: what a prune could delete, not Keycloak's built-ins.
     counts = Counter(a.kind for a, obj in live.objects.items() if not obj.protected)
     warnings = plan_warnings(admin, desired, live) if live.exists else []
