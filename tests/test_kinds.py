@@ -67,6 +67,8 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "groups": "group",
         "users": "user",
         "protocolMappers": "mapper",
+        "userFederation": "user-federation",
+        "userFederationMappers": "user-federation-mapper",
     }
 
 

@@ -9,7 +9,7 @@ descriptions and `RoleMappings`, so a URL is written in one place. The facts beh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from kcconf.keycloak.rest import Api
@@ -91,6 +91,15 @@ REQUIRED_ACTIONS = Endpoint(
     "authentication/required-actions", "alias", "required action", paged=False, by="alias"
 )
 SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "mapper", paged=False)
+# Components (user federation providers and their mappers, keys): one collection, listed by the
+# `type` (providerType) and `parent` (parentId) query parameters; items by id.
+COMPONENTS = Endpoint("components", "name", "component", paged=False)
+
+
+def components(provider_type: str, parent: str = "") -> Endpoint:
+    """The components of one provider type (under one parent, when given)."""
+    params = {"type": provider_type, **({"parent": parent} if parent else {})}
+    return replace(COMPONENTS, params=params)
 
 
 class Realm:

@@ -27,6 +27,7 @@ MODULES = (
     "required_action",
     "user_profile",
     "localization",
+    "user_federation",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kcconf.errors import KcconfError
+from kcconf.kinds import BY_NAME
 from kcconf.model.changes import Action
 from kcconf.model.objects import Limits
 from kcconf.planning.plan import Plan
@@ -14,6 +15,14 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
     """Refuse a plan that deletes more of a kind than the limits allow, unless allowed."""
     if allow:
         return
+    # First, whatever the limits: a deletion that takes more along (imported users) is
+    # never implied by a prune alone.
+    risky = [f"{address}, which {note}" for address, note in deletion_notes(plan)]
+    if risky:
+        raise KcconfError(
+            f"refusing to delete {'; '.join(risky)} (realm {plan.realm}): review the plan, "
+            "then pass --allow-deletes"
+        )
     deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
     over = []
     for kind, count in sorted(deletes.items()):
@@ -27,3 +36,14 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
             f"{limits.max_deletes} or {limits.max_percent}% of a kind; review the plan, then "
             "pass --allow-deletes or raise prune.limits in the spec"
         )
+
+
+def deletion_notes(plan: Plan) -> list[tuple[str, str]]:
+    """(address, note) of each deletion that takes more along than its object."""
+    notes = []
+    for change in plan.changes:
+        if change.action is Action.DELETE and change.live is not None:
+            note = BY_NAME[change.address.kind].deletion_note(change.live)
+            if note:
+                notes.append((str(change.address), note))
+    return notes
