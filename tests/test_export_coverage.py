@@ -110,6 +110,21 @@ def _other(export: Export) -> int:
     return sum(1 for key in export if key not in skip)
 
 
+FEDERATION_TYPES = {
+    "org.keycloak.storage.UserStorageProvider",
+    "org.keycloak.storage.ldap.mappers.LDAPStorageMapper",
+}
+
+
+def _federation(e: Export) -> int:
+    """User storage providers and their mappers (nested, or listed at the top level)."""
+    components = e.get("components") or {}
+    return sum(
+        1 + sum(map(len, (p.get("subComponents") or {}).values()))
+        for p in components.get("org.keycloak.storage.UserStorageProvider") or []
+    ) + len(components.get("org.keycloak.storage.ldap.mappers.LDAPStorageMapper") or [])
+
+
 MAPPERS = "kind model (protocol mappers)"
 SETTINGS = "kind model (realm settings)"
 ROLE_SCOPES = "kind model (role scopes)"
@@ -219,10 +234,19 @@ PARTS = (
         "identity providers (issue: part 2)",
     ),
     Part(
-        "components",
-        lambda e: sum(map(len, (e.get("components") or {}).values())),
+        "components (user federation: providers and their mappers)",
+        _federation,
+        True,
+        "userFederation, with mappers; bindCredential from {env}",
+        "kind model (part 2: user federation)",
+    ),
+    Part(
+        "components (other)",
+        lambda e: sum(
+            len(v) for t, v in (e.get("components") or {}).items() if t not in FEDERATION_TYPES
+        ),
         False,
-        "keys, federation, user profile (issues: parts 1, 2)",
+        "keys, user profile (issues: parts 1, 2)",
     ),
     Part(
         "clientPolicies / clientProfiles",

@@ -89,8 +89,8 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         " protocolMappers",
         "spec.yaml:12:5: users[0]: missing required key 'username'",
         "spec.yaml:13:1: groupz: unknown key 'groupz' (did you mean 'groups'?); allowed keys:"
-        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile, prune,"
-        " tokens, impersonation",
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " userFederation, prune, tokens, impersonation",
     ]
 
 
@@ -357,8 +357,8 @@ def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path, secret
         "a.yaml:3:3: realm.name: duplicate key 'name': written on lines 2 and 3",
         "b.yaml:1:18: realm.enabled: must be a boolean, not a number",
         "b.yaml:2:1: extra: unknown key 'extra'; allowed keys:"
-        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile, prune,"
-        " tokens, impersonation",
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " userFederation, prune, tokens, impersonation",
         "missing.yaml:1:1: (top level): cannot read the file: No such file or directory",
     ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcconf.adopt import trim, unexpressed
+from kcconf.adopt import federation, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -46,7 +46,9 @@ def convert(
     spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
     spec["clients"] = _clients(rep, base, items, base_items, report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
+    spec["userFederation"] = federation.items(rep, report)
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
+    people = federation.own_users(people, rep, report)
     spec["users"] = _users(items, people) if users else []
     spec["requiredActions"] = _required_actions(rep, base.realm, report)
     if "userProfile" in rep:
@@ -60,6 +62,7 @@ def convert(
         + sum(len(v) for v in ((rep.get("roles") or {}).get("client") or {}).values()),
         "groups": _count_groups(rep.get("groups") or []),
         "users": len(people) if users else 0,
+        "userFederation": len(federation.providers(rep)),
     }
     return Converted({k: v for k, v in spec.items() if v}, report, counts)
 

@@ -18,6 +18,7 @@ ORDER = (
     "roles",
     "clients",
     "groups",
+    "userFederation",
     "users",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"
