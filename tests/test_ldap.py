@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 
+from kcconf.adopt.baseline import stored
+from kcconf.adopt.convert import convert
+from kcconf.adopt.render import render
+from kcconf.errors import KeycloakError
 from kcconf.keycloak import oidc
 from kcconf.keycloak.admin import RealmAdmin
 from tests import slapd
 from tests.conftest import Target
-from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec
+from tests.helpers import CANARY, Run, apply_spec, assert_in_sync, realm_spec
 
 Kcconf = Callable[..., Run]
 SECRET_ENV = "TEST_LDAP_BIND"
@@ -86,6 +90,24 @@ def full_sync(admin: RealmAdmin, provider_id: str) -> dict[str, Any]:
     return result
 
 
+def binds(admin: RealmAdmin, provider_id: str, server: slapd.Slapd) -> bool:
+    """Whether the provider's stored credential binds (Keycloak's connection test, which takes
+    the stored credential when sent the masked one)."""
+    body = {
+        "action": "testAuthentication",
+        "componentId": provider_id,
+        "connectionUrl": server.url,
+        "bindDn": server.bind_dn,
+        "bindCredential": "**********",
+        "authType": "simple",
+    }
+    try:
+        admin.api.post_json(admin.path("testLDAPConnection"), body)
+    except KeycloakError:
+        return False
+    return True
+
+
 def ldap_users(admin: RealmAdmin, provider_id: str) -> dict[str, dict[str, Any]]:
     users = admin.api.get(admin.path("users"), briefRepresentation="false", max=100)
     return {u["username"]: u for u in users if u.get("federationLink") == provider_id}
@@ -141,6 +163,20 @@ def test_ldap_federation_syncs_users_and_changes_in_place(
     }
     assert_in_sync(kcconf, path)
 
+    # Keycloak shows the credential masked, so no plan sees it rotated: --reset-passwords
+    # sends it. A wrong one fails the bind (and a sync then quietly does nothing); the right
+    # one mends it.
+    monkeypatch.setenv(SECRET_ENV, f"{CANARY}wrong-bind-pw")
+    rotated = kcconf("apply", "--auto-approve", "--reset-passwords", str(path))
+    assert rotated.code == 0, rotated.err
+    assert "    config.bindCredential: (sensitive) changed\n" in rotated.out, rotated.out
+    assert not binds(index, provider["id"], ldap_server)
+    assert full_sync(index, provider["id"])["updated"] == 0  # a failed bind syncs nothing
+    monkeypatch.setenv(SECRET_ENV, ldap_server.bind_password)
+    assert kcconf("apply", "--auto-approve", "--reset-passwords", str(path)).code == 0
+    assert binds(index, provider["id"], ldap_server)
+    assert full_sync(index, provider["id"])["updated"] == 3
+
     # A changed providerId would be a new provider: refused at plan time, users counted.
     path.write_text(spec(realm, ldap_server, "      pagination: false\n", provider="kerberos"))
     refused = kcconf("plan", str(path))
@@ -164,7 +200,8 @@ def test_ldap_federation_syncs_users_and_changes_in_place(
     assert provider_of(index)["id"] == provider["id"]
     deleted = kcconf("apply", "--auto-approve", "--allow-deletes", str(path))
     assert deleted.code == 0, deleted.err
-    assert ldap_users(index, provider["id"]) == {}
+    left = index.api.get(index.path("users"), briefRepresentation="true", max=100)
+    assert not {u["username"] for u in left} & set(slapd.PEOPLE_SEED)  # deleted, not unlinked
     assert_in_sync(kcconf, path)
 
 
@@ -222,3 +259,63 @@ def test_the_bind_credential_comes_only_from_the_environment(
     assert "spec.yaml:8:7:" in checked.out + checked.err
     assert "write bindCredential: {env: NAME} beside config" in checked.out + checked.err
     assert "hunter2" not in checked.out + checked.err
+
+
+def test_convert_writes_federation_with_mappers_and_leaves_its_users_to_it() -> None:
+    baseline = stored()
+    storage = "org.keycloak.storage.UserStorageProvider"
+    mapper_type = "org.keycloak.storage.ldap.mappers.LDAPStorageMapper"
+    nested = {"name": "email", "providerId": "user-attribute-ldap-mapper", "config": {}}
+    config = {"ldap.attribute": ["mail"], "user.model.attribute": ["email"]}
+    export = {
+        **baseline.for_realm("corp").realm,
+        "components": {
+            storage: [
+                {
+                    "id": "p1",
+                    "name": "corp-ldap",
+                    "providerId": "ldap",
+                    "subComponents": {mapper_type: [{**nested, "config": config}]},
+                    "config": {
+                        "bindCredential": [f"{CANARY}bind"],
+                        "lastSync": ["1745440869"],
+                        "userObjectClasses": ["inetOrgPerson", "person"],
+                        "pagination": ["false"],
+                    },
+                }
+            ],
+            mapper_type: [
+                {"name": "groups", "providerId": "group-ldap-mapper", "parentId": "p1"},
+                {"name": "elsewhere", "providerId": "group-ldap-mapper", "parentId": "p2"},
+            ],
+        },
+        "users": [
+            {"username": "alice", "federationLink": "p1", "enabled": True},
+            {"username": "local", "enabled": True},
+        ],
+    }
+    converted = convert(export, baseline)
+    text = render(converted.spec, "convert", baseline.version)
+    assert CANARY not in text
+    assert converted.spec["userFederation"] == [
+        {
+            "name": "corp-ldap",
+            "providerId": "ldap",
+            "bindCredential": {"env": "FEDERATION_CORP_LDAP_BINDCREDENTIAL"},
+            "config": {"pagination": "false", "userObjectClasses": ["inetOrgPerson", "person"]},
+            "mappers": [
+                {
+                    "name": "email",
+                    "providerId": "user-attribute-ldap-mapper",
+                    "config": {"ldap.attribute": "mail", "user.model.attribute": "email"},
+                },
+                {"name": "groups", "providerId": "group-ldap-mapper"},
+            ],
+        }
+    ]
+    assert [u["username"] for u in converted.spec["users"]] == ["local"]
+    skipped = {s.path: s.why for s in converted.report.skipped}
+    assert "imported from user federation corp-ldap" in skipped["users[alice]"]
+    orphan = f"components[{mapper_type}][elsewhere]"
+    assert skipped.pop(orphan) == "a user federation mapper of no provider in the export"
+    assert not any(p.startswith("components[") for p in skipped), skipped

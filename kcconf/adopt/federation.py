@@ -74,6 +74,13 @@ def items(rep: Rep, report: Report) -> list[Item]:
         if mappers:
             item["mappers"] = mappers
         out.append(item)
+    ids = provider_names(rep)
+    for mapper in (rep.get("components") or {}).get(MAPPER_TYPE) or []:
+        if str(mapper.get("parentId")) not in ids:
+            report.skip(
+                f"components[{MAPPER_TYPE}][{mapper.get('name')}]",
+                "a user federation mapper of no provider in the export",
+            )
     return out
 
 
