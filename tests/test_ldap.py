@@ -77,9 +77,16 @@ def spec(
 
 
 def provider_of(admin: RealmAdmin, name: str = "corp-ldap") -> dict[str, Any]:
-    found = admin.api.get(admin.path("components"), type="org.keycloak.storage.UserStorageProvider")
+    found = [c for c in providers(admin) if c["providerId"] == "ldap"]
     assert [c["name"] for c in found] == [name]
     return dict(found[0])
+
+
+def providers(admin: RealmAdmin) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = admin.api.get(
+        admin.path("components"), type="org.keycloak.storage.UserStorageProvider"
+    )
+    return found
 
 
 def full_sync(admin: RealmAdmin, provider_id: str) -> dict[str, Any]:
@@ -240,7 +247,14 @@ def test_federation_mappers_are_exact_under_prune_all(
         "      - name: username\n        providerId: user-attribute-ldap-mapper\n"
         "        config: {ldap.attribute: uid, user.model.attribute: username}\n"
     )
-    exact = spec(realm, ldap_server, tail=username + "prune:\n  userFederationMappers: all\n")
+    # A Kerberos provider beside it (Keycloak reaches no KDC to create one).
+    kerberos = (
+        "  - name: corp-kerberos\n    providerId: kerberos\n    config:\n"
+        "      kerberosRealm: EXAMPLE.ORG\n      serverPrincipal: HTTP/sso.example.org@EXAMPLE.ORG\n"
+        "      keyTab: /etc/krb5.keytab\n      allowPasswordAuthentication: false\n"
+    )
+    prune = "prune:\n  userFederationMappers: all\n"
+    exact = spec(realm, ldap_server, tail=username + kerberos + prune)
     path.write_text(exact)
     planned = kcconf("plan", str(path))
     assert "- user-federation corp-ldap / user-federation-mapper email\n" in planned.out
@@ -248,6 +262,9 @@ def test_federation_mappers_are_exact_under_prune_all(
     assert applied.code == 0, applied.err
     assert mappers() == {"first name", "developers", "username"}
     assert provider_of(index)["id"] == provider["id"]
+    made = {c["name"]: c for c in providers(index)}["corp-kerberos"]
+    assert made["config"]["kerberosRealm"] == ["EXAMPLE.ORG"]
+    assert made["config"]["allowPasswordAuthentication"] == ["false"]
     assert_in_sync(kcconf, path)
 
     # A rename is made in place: same provider, same mappers.
