@@ -250,7 +250,8 @@ def test_federation_mappers_are_exact_under_prune_all(
     # A Kerberos provider beside it (Keycloak reaches no KDC to create one).
     kerberos = (
         "  - name: corp-kerberos\n    providerId: kerberos\n    config:\n"
-        "      kerberosRealm: EXAMPLE.ORG\n      serverPrincipal: HTTP/sso.example.org@EXAMPLE.ORG\n"
+        "      kerberosRealm: EXAMPLE.ORG\n"
+        "      serverPrincipal: HTTP/sso.example.org@EXAMPLE.ORG\n"
         "      keyTab: /etc/krb5.keytab\n      allowPasswordAuthentication: false\n"
     )
     prune = "prune:\n  userFederationMappers: all\n"
