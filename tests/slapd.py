@@ -23,6 +23,7 @@ SUFFIX = "dc=example,dc=org"
 ROOT_DN = f"cn=admin,{SUFFIX}"
 PEOPLE = f"ou=people,{SUFFIX}"
 GROUPS = f"ou=groups,{SUFFIX}"
+READER_DN = f"cn=keycloak,{SUFFIX}"  # a second account that may bind and read (no ACL limits)
 SCHEMAS = ("core", "cosine", "nis", "inetorgperson")
 SCHEMA_DIR = Path("/etc/ldap/schema")
 MODULE_DIR = Path("/usr/lib/ldap")
@@ -49,6 +50,10 @@ class Slapd:
     pid: int
     home: str
 
+    @property
+    def reader_password(self) -> str:
+        return f"{self.bind_password}-reader"
+
 
 def _config(home: Path, password: str) -> str:
     includes = "".join(f"include {SCHEMA_DIR / name}.schema\n" for name in SCHEMAS)
@@ -66,11 +71,13 @@ def _config(home: Path, password: str) -> str:
     )
 
 
-def seed_ldif() -> str:
-    """The base entries, the people (with clear-text passwords, which slapd binds against) and
-    the groups, as LDIF."""
+def seed_ldif(reader_password: str) -> str:
+    """The base entries, a reader account, the people (with clear-text passwords, which slapd
+    binds against) and the groups, as LDIF."""
     entries = [
         f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example",
+        f"dn: {READER_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\n"
+        f"cn: keycloak\nuserPassword: {reader_password}",
         f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people",
         f"dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups",
     ]
@@ -116,7 +123,7 @@ def start(password: str = "ldap-admin-pw") -> Slapd:
     server = Slapd(url, ROOT_DN, password, proc.pid, str(home))
     try:
         _wait_ready(server, proc)
-        ldap_tool(server, "ldapadd", input_text=seed_ldif())
+        ldap_tool(server, "ldapadd", input_text=seed_ldif(server.reader_password))
     except SlapdError:
         stop(server)
         raise

@@ -97,14 +97,15 @@ def full_sync(admin: RealmAdmin, provider_id: str) -> dict[str, Any]:
     return result
 
 
-def binds(admin: RealmAdmin, provider_id: str, server: slapd.Slapd) -> bool:
-    """Whether the provider's stored credential binds (Keycloak's connection test, which takes
-    the stored credential when sent the masked one)."""
+def binds(admin: RealmAdmin, provider_id: str, bind_dn: str) -> bool:
+    """Whether the provider's stored credential binds as `bind_dn` (Keycloak's connection test,
+    which takes the stored credential when sent the masked one)."""
+    provider = admin.api.get(admin.path("components", provider_id))
     body = {
         "action": "testAuthentication",
         "componentId": provider_id,
-        "connectionUrl": server.url,
-        "bindDn": server.bind_dn,
+        "connectionUrl": provider["config"]["connectionUrl"][0],
+        "bindDn": bind_dn,
         "bindCredential": "**********",
         "authType": "simple",
     }
@@ -172,28 +173,30 @@ def test_ldap_federation_syncs_users_and_changes_in_place(
     assert_in_sync(kcconf, path)
 
     # Keycloak shows the credential masked, so no plan sees it rotated: --reset-passwords
-    # sends it. A wrong one fails the bind (and a sync then quietly does nothing); the right
-    # one mends it.
-    monkeypatch.setenv(SECRET_ENV, f"{CANARY}wrong-bind-pw")
+    # sends it. Here the provider moves to another account in the same write; only the new
+    # credential binds as that account.
+    rotated_spec = changed.replace(f"bindDn: {ldap_server.bind_dn}", f"bindDn: {slapd.READER_DN}")
+    path.write_text(rotated_spec)
+    assert binds(index, provider["id"], ldap_server.bind_dn)
+    monkeypatch.setenv(SECRET_ENV, ldap_server.reader_password)
     rotated = kcconf("apply", "--auto-approve", "--reset-passwords", str(path))
     assert rotated.code == 0, rotated.err
-    assert "    config.bindCredential: (sensitive) changed\n" in rotated.out, rotated.out
-    assert not binds(index, provider["id"], ldap_server)
-    assert full_sync(index, provider["id"])["updated"] == 0  # a failed bind syncs nothing
-    monkeypatch.setenv(SECRET_ENV, ldap_server.bind_password)
-    assert kcconf("apply", "--auto-approve", "--reset-passwords", str(path)).code == 0
-    assert binds(index, provider["id"], ldap_server)
+    assert rotated.out.startswith(
+        "~ user-federation corp-ldap\n"
+        f'    config.bindDn: "{ldap_server.bind_dn}" -> "{slapd.READER_DN}"\n'
+        "    config.bindCredential: (sensitive) changed\n"
+    ), rotated.out
+    assert binds(index, provider["id"], slapd.READER_DN)
     assert full_sync(index, provider["id"])["updated"] == 3
+    assert_in_sync(kcconf, path)
 
     # Users imported from the provider are its own: a prune of users leaves them alone.
-    path.write_text(
-        spec(realm, ldap_server, "      pagination: false\n", tail="prune:\n  users: all\n")
-    )
+    path.write_text(rotated_spec + "prune:\n  users: all\n")
     planned = kcconf("plan", str(path))
     assert planned.out.startswith("No changes: realm "), planned.out
 
     # A changed providerId would be a new provider: refused at plan time, users counted.
-    path.write_text(spec(realm, ldap_server, "      pagination: false\n", provider="kerberos"))
+    path.write_text(rotated_spec.replace("providerId: ldap", "providerId: kerberos"))
     refused = kcconf("plan", str(path))
     assert refused.code == 1
     assert "user federation 'corp-ldap' holds 3 user(s) imported from it" in refused.err
