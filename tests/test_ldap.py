@@ -271,6 +271,20 @@ def test_federation_mappers_are_exact_under_prune_all(
     assert made["config"]["allowPasswordAuthentication"] == ["false"]
     assert_in_sync(kcconf, path)
 
+    # A mapper's providerId is not changed in place either.
+    path.write_text(
+        exact.replace(
+            "name: developers\n        providerId: group-ldap-mapper",
+            "name: developers\n        providerId: role-ldap-mapper",
+        )
+    )
+    refused = kcconf("plan", str(path))
+    assert refused.code == 1
+    assert (
+        "user-federation corp-ldap / user-federation-mapper developers: changing providerId "
+        "from 'group-ldap-mapper' to 'role-ldap-mapper' is not done in place" in refused.err
+    )
+
     # A rename is made in place: same provider, same mappers.
     renamed = exact.replace(
         "  - name: corp-ldap\n", "  - name: corp-directory\n    renamedFrom: [corp-ldap]\n"

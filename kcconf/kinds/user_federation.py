@@ -6,7 +6,7 @@ Keycloak keeps component config as lists of strings; a spec may write YAML scala
 one-item lists, one `config.<key>` field per key written (keys not written are left alone).
 
 A provider holds the users imported from it: deleting it, or a provider of another type made
-in its place, deletes them (docs/keycloak-facts.md 20.3). So every change is made in place, a
+in its place, deletes them (docs/keycloak-facts.md 20.4, 20.5). So every change is made in place, a
 changed `providerId` (which Keycloak would accept in place) is refused at plan time, and a
 provider is deleted only under the prune rules, with its users counted in the plan and
 --allow-deletes needed when it holds any. The bind credential comes only from the environment;
@@ -68,19 +68,27 @@ def _providers(admin: RealmAdmin) -> dict[str, Mapping[str, Any]]:
     return _by_name(admin.collection(ep.components(STORAGE_TYPE)).values(), "user federation")
 
 
-def _refuse_new_provider(
-    admin: RealmAdmin, label: str, rep: Mapping[str, Any], want: Obj, provider_id: str
-) -> None:
+def _refuse_new_provider(admin: RealmAdmin, name: str, rep: Mapping[str, Any], want: Obj) -> None:
     """A changed providerId is refused: Keycloak would swap the provider under its users."""
     new = want.fields.get("providerId")
     if new is None or new == rep.get("providerId"):
         return
-    users = imported_users(admin, provider_id)
+    users = imported_users(admin, str(rep["id"]))
     raise KcconfError(
-        f"{label} holds {users} user(s) imported from it; changing providerId from "
-        f"{rep.get('providerId')!r} to {new!r} needs a new provider, which would delete them: "
-        "declare the new provider under another name and move the users first"
+        f"user federation {name!r} holds {users} user(s) imported from it; changing providerId "
+        f"from {rep.get('providerId')!r} to {new!r} needs a new provider, which would delete "
+        "them: declare the new provider under another name and move the users first"
     )
+
+
+def _refuse_new_mapper(address: Address, rep: Mapping[str, Any], fields: Mapping[str, Any]) -> None:
+    """A mapper's providerId is not changed in place either: another name makes a new one."""
+    new = fields.get("providerId")
+    if new is not None and new != rep.get("providerId"):
+        raise KcconfError(
+            f"{address}: changing providerId from {rep.get('providerId')!r} to {new!r} is not "
+            "done in place; declare the new mapper under another name"
+        )
 
 
 def _body(head: Mapping[str, Any], change: Change) -> dict[str, Any]:
@@ -116,12 +124,12 @@ class UserFederationKind(base.Kind):
             )
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
-        pruning = self.name in desired.prune
+        pruning = desired.prune.get(self.name) == "all"  # `created` deletes none
         for name, rep in _providers(admin).items():
             address = self.address(name)
             want = desired.wanted(address)
             if want is not None:
-                _refuse_new_provider(admin, f"user federation {name!r}", rep, want, str(rep["id"]))
+                _refuse_new_provider(admin, name, rep, want)
             obj = self.live(address, rep)
             if want is None and pruning:  # a delete candidate: count what it would take along
                 users = imported_users(admin, str(rep["id"]))
@@ -138,7 +146,7 @@ class UserFederationKind(base.Kind):
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         """Read-modify-write. The live config carries the credential masked, and Keycloak keeps
-        the stored one when it is sent back so (docs/keycloak-facts.md 20.2)."""
+        the stored one when it is sent back so (docs/keycloak-facts.md 20.3)."""
         raw = change.live_raw
         ep.COMPONENTS.update(admin, str(raw["id"]), _body(raw, change))
 
@@ -160,18 +168,18 @@ class UserFederationKind(base.Kind):
 
 
 def _provider_id(admin: RealmAdmin, parent: Address) -> str:
-    rep = _providers(admin).get(parent.name)
-    if rep is None:  # created by this apply: read the list again
-        admin.forget()
-        rep = _providers(admin).get(parent.name)
+    """The provider's id; read again if missing, as apply may just have created it."""
+    rep = admin.find(ep.components(STORAGE_TYPE), parent.name)
     if rep is None:
         raise KcconfError(f"user federation {parent.name!r} does not exist in Keycloak")
     return str(rep["id"])
 
 
-def _mappers(admin: RealmAdmin, provider_id: str) -> dict[str, Mapping[str, Any]]:
+def _mappers(
+    admin: RealmAdmin, provider: Address, provider_id: str
+) -> dict[str, Mapping[str, Any]]:
     reps = ep.components(MAPPER_TYPE, provider_id).list(admin)
-    return _by_name(reps, f"mapper of user federation {provider_id}")
+    return _by_name(reps, f"mapper of user federation {provider.name!r}")
 
 
 class UserFederationMapperKind(base.Kind):
@@ -204,12 +212,11 @@ class UserFederationMapperKind(base.Kind):
             want = desired.wanted(Address(FEDERATION, name))
             if want is None or str(want.address) not in written:
                 continue  # its mappers are not the spec's business
-            for mapper_name, mapper in _mappers(admin, str(rep["id"])).items():
+            for mapper_name, mapper in _mappers(admin, want.address, str(rep["id"])).items():
                 address = self.address(mapper_name, want.address)
                 wanted = desired.objects.get(address)
                 if wanted is not None:
-                    label = f"{self.noun} {mapper_name!r} of user federation {name!r}"
-                    _refuse_new_provider(admin, label, mapper, wanted, str(rep["id"]))
+                    _refuse_new_mapper(address, mapper, wanted.fields)
                 yield self.live(address, mapper)
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
@@ -218,13 +225,9 @@ class UserFederationMapperKind(base.Kind):
         assert parent is not None
         provider_id = _provider_id(admin, parent)
         fields = {f.name: f.new for f in change.fields}
-        made = _mappers(admin, provider_id).get(change.address.name)
+        made = _mappers(admin, parent, provider_id).get(change.address.name)
         if made is not None:
-            if fields.get("providerId", made.get("providerId")) != made.get("providerId"):
-                raise KcconfError(
-                    f"{change.address}: Keycloak made a mapper of this name with providerId "
-                    f"{made.get('providerId')!r}; a mapper's providerId cannot change in place"
-                )
+            _refuse_new_mapper(change.address, made, fields)
             ep.COMPONENTS.update(admin, str(made["id"]), _body(made, change))
             return
         head = {"name": change.address.name, "providerType": MAPPER_TYPE, "parentId": provider_id}
