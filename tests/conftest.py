@@ -22,6 +22,7 @@ from kcconf.errors import KcconfError, KeycloakError
 from kcconf.keycloak import sandbox
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.rest import Api, Credentials
+from tests import slapd
 from tests.helpers import CANARY, Run, run_cli
 
 # The test servers' admin password is a canary too: kcconf must never print its login password.
@@ -54,10 +55,11 @@ class Target:
         return Api(Credentials(self.url, username=self.username, password=self.password))
 
 
-def _unavailable(config: pytest.Config, reason: str) -> None:
+def _unavailable(config: pytest.Config, reason: str, server: str = "Keycloak") -> None:
+    message = f"no {server} for integration tests: {reason}"
     if config.getoption("--require-keycloak") or os.environ.get("CI") == "true":
-        pytest.fail(f"no Keycloak for integration tests: {reason}", pytrace=False)
-    pytest.skip(f"no Keycloak for integration tests: {reason}")
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +83,19 @@ def keycloak(request: pytest.FixtureRequest) -> Iterator[Target]:
         yield Target(server.url, server.admin_user, server.admin_password, version)
     finally:
         sandbox.stop(server)
+
+
+@pytest.fixture(scope="session")
+def ldap_server(request: pytest.FixtureRequest) -> Iterator[slapd.Slapd]:
+    """A seeded OpenLDAP server of this run's own (tests/slapd.py), for user federation."""
+    try:
+        server = slapd.start(password=f"{CANARY}ldap-{uuid.uuid4().hex[:8]}")
+    except slapd.SlapdError as exc:
+        _unavailable(request.config, str(exc), "OpenLDAP")
+    try:
+        yield server
+    finally:
+        slapd.stop(server)
 
 
 @pytest.fixture

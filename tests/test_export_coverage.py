@@ -111,6 +111,21 @@ def _other(export: Export) -> int:
     return sum(1 for key in export if key not in skip)
 
 
+FEDERATION_TYPES = {
+    "org.keycloak.storage.UserStorageProvider",
+    "org.keycloak.storage.ldap.mappers.LDAPStorageMapper",
+}
+
+
+def _federation(e: Export) -> int:
+    """User storage providers and their mappers (nested, or listed at the top level)."""
+    components = e.get("components") or {}
+    return sum(
+        1 + sum(map(len, (p.get("subComponents") or {}).values()))
+        for p in components.get("org.keycloak.storage.UserStorageProvider") or []
+    ) + len(components.get("org.keycloak.storage.ldap.mappers.LDAPStorageMapper") or [])
+
+
 MAPPERS = "kind model (protocol mappers)"
 SETTINGS = "kind model (realm settings)"
 ROLE_SCOPES = "kind model (role scopes)"
@@ -246,10 +261,21 @@ PARTS = (
         "kind model (part 2: keys and client policies)",
     ),
     Part(
+        "components (user federation: providers and their mappers)",
+        _federation,
+        True,
+        "userFederation, with mappers; bindCredential from {env}",
+        "kind model (part 2: user federation)",
+    ),
+    Part(
         "components (other)",
-        lambda e: sum(len(v) for k, v in (e.get("components") or {}).items() if k != KEY_PROVIDER),
+        lambda e: sum(
+            len(v)
+            for t, v in (e.get("components") or {}).items()
+            if t != KEY_PROVIDER and t not in FEDERATION_TYPES
+        ),
         False,
-        "federation, user profile (issues: parts 1, 2)",
+        "user profile as a component, client registration policies (not managed yet)",
     ),
     Part(
         "clientPolicies / clientProfiles",

@@ -74,6 +74,8 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "keys": "key-provider",
         "clientProfiles": "client-profile",
         "clientPolicies": "client-policy",
+        "userFederation": "user-federation",
+        "userFederationMappers": "user-federation-mapper",
     }
 
 

@@ -99,6 +99,8 @@ def test_64_levels_are_read() -> None:
         " tokens, impersonation\n",
         " groups, users, requiredActions, userProfile,"
         " keys, clientProfiles, clientPolicies, prune, tokens, impersonation\n",
+        " groups, users, requiredActions, userProfile, userFederation, prune, tokens,"
+        " impersonation\n",
         ONE_PROBLEM,
     )
 
@@ -209,5 +211,6 @@ def test_a_key_with_a_line_break_is_reported_on_one_line() -> None:
         " identityProviders, organizations,"
         " prune, tokens, impersonation\n",
         " keys, clientProfiles, clientPolicies, prune, tokens, impersonation\n",
+        " userFederation, prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )

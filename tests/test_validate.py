@@ -96,6 +96,8 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         " tokens, impersonation",
         " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
         " keys, clientProfiles, clientPolicies, prune, tokens, impersonation",
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " userFederation, prune, tokens, impersonation",
     ]
 
 
@@ -369,6 +371,8 @@ def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path, secret
         " tokens, impersonation",
         " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
         " keys, clientProfiles, clientPolicies, prune, tokens, impersonation",
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " userFederation, prune, tokens, impersonation",
         "missing.yaml:1:1: (top level): cannot read the file: No such file or directory",
     ]
 

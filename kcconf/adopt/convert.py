@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kcconf.adopt import flows, keys, providers, trim, unexpressed
+from kcconf.adopt import federation, flows, keys, providers, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -47,7 +47,9 @@ def convert(
     clients = _clients(rep, base, items, base_items, report)
     spec["clients"] = flows.overrides(rep, base.realm, clients, report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
+    spec["userFederation"] = federation.items(rep, report)
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
+    people = federation.own_users(people, rep, report)
     spec["users"] = _users(items, people) if users else []
     spec["requiredActions"] = _required_actions(rep, base.realm, report)
     spec["authenticationFlows"] = flows.flows(rep, base.realm, report)
@@ -69,6 +71,7 @@ def convert(
         "users": len(people) if users else 0,
         "identityProviders": len(rep.get("identityProviders") or []),
         "organizations": len(rep.get("organizations") or []),
+        "userFederation": len(federation.providers(rep)),
     }
     return Converted({k: v for k, v in spec.items() if v}, report, counts)
 

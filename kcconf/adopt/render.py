@@ -20,6 +20,7 @@ ORDER = (
     "roles",
     "clients",
     "groups",
+    "userFederation",
     "users",
     "identityProviders",
     "organizations",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kcconf.adopt import trim
+from kcconf.adopt import federation, trim
 from kcconf.adopt.items import Rep, kind_fields
 from kcconf.adopt.keys import PROVIDER_TYPE as KEY_PROVIDERS
 from kcconf.adopt.report import Report
@@ -49,17 +49,18 @@ def structural(rep: Rep, base: Rep, report: Report) -> None:
         for c in cs
     }
     for provider_type, entries in sorted((rep.get("components") or {}).items()):
-        if provider_type == KEY_PROVIDERS:
-            continue  # written as `keys` (adopt/keys.py)
+        if provider_type == KEY_PROVIDERS or provider_type in federation.TYPES:
+            continue  # written as `keys` (adopt/keys.py), `userFederation` (federation.py)
         for c in entries:
             if (provider_type, _name(c, "name"), c.get("providerId")) not in components:
                 report.skip(
                     f"components[{provider_type}][{_name(c, 'name')}]",
-                    "components (user federation, user profile) are not managed",
+                    "components (user profile, client registration policies) are not managed",
                 )
+    written = federation.provider_names(rep)  # users linked to those are reported whole
     for user in rep.get("users") or []:
         for key in ("federatedIdentities", "requiredActions", "clientConsents", "federationLink"):
-            if user.get(key):
+            if user.get(key) and not (key == "federationLink" and user[key] in written):
                 report.skip(f"users[{user['username']}].{key}", "not managed for users")
 
 

@@ -102,14 +102,15 @@ ORGANIZATIONS = Endpoint("organizations", "alias", "organization", params=BRIEF_
 # An organization's linked identity providers and members; POSTs take the bare alias or user id.
 ORGANIZATION_IDPS = Endpoint("organizations/{0}/identity-providers", "alias", "identity provider")
 ORGANIZATION_MEMBERS = Endpoint("organizations/{0}/members", "username", "member", params=BRIEF_ON)
-# The realm's components (key providers, user federation, ...): one collection, narrowed by
-# query parameters (`type`: the provider type, `parent`: the owner's id), as `components` gives.
+# Components (user federation providers and their mappers, keys): one collection, listed by the
+# `type` (providerType) and `parent` (parentId) query parameters; items by id.
 COMPONENTS = Endpoint("components", "name", "component", paged=False)
 
 
-def components(provider_type: str) -> Endpoint:
-    """The realm's components of one provider type (`org.keycloak.keys.KeyProvider`)."""
-    return replace(COMPONENTS, params={"type": provider_type})
+def components(provider_type: str, parent: str = "") -> Endpoint:
+    """The components of one provider type (under one parent, when given)."""
+    params = {"type": provider_type, **({"parent": parent} if parent else {})}
+    return replace(COMPONENTS, params=params)
 
 
 class Realm:

@@ -33,6 +33,7 @@ MODULES = (
     "organization",
     "key_provider",
     "client_policy",
+    "user_federation",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

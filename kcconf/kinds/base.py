@@ -193,6 +193,11 @@ class Kind:
         would leave unable to sign tokens, say. Asked before anything is written."""
         return ""
 
+    def deletion_note(self, live: Obj) -> str:
+        """What deleting this live object takes along beyond itself ("" when nothing): shown
+        in the plan, and such a deletion needs --allow-deletes (user federation's users)."""
+        return ""
+
     def schema(self) -> Schema:
         """Its part of the spec schema, `kinds/<name>.schema.json` beside its module (JSON
         Schema is kept as JSON): `property` (its key's schema: at the top level, or in each

@@ -254,8 +254,11 @@ def _default_left_alone(
 
 
 def _protected(admin: RealmAdmin, rep: Mapping[str, Any]) -> bool:
-    """Service-account users belong to their clients; the user kcconf acts as keeps its access."""
-    if rep.get("serviceAccountClientId"):
+    """Service-account users belong to their clients, users imported from user federation to
+    their provider (deleted, they come back with new ids at the next sync, without what
+    Keycloak kept of them: docs/keycloak-facts.md 20.9); the user kcconf acts as keeps its
+    access."""
+    if rep.get("serviceAccountClientId") or rep.get("federationLink"):
         return True
     return admin.realm == admin.api.auth_realm and rep["username"] == admin.api.login_user
 

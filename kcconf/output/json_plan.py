@@ -13,6 +13,7 @@ from typing import Any
 from kcconf.kinds import BY_NAME, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.planning.plan import Plan, rename_hints
+from kcconf.planning.safety import deletion_notes
 
 FORMAT_VERSION = 1
 SENSITIVE = "(sensitive)"
@@ -42,7 +43,7 @@ def realm_document(plan: Plan) -> dict[str, Any]:
         "exists": plan.realm_exists,
         "summary": summary([plan]),
         "changes": [change_document(c) for c in plan.changes],
-        "notes": rename_hints(plan),
+        "notes": rename_hints(plan) + [f"{a} {note}" for a, note in deletion_notes(plan)],
         "warnings": list(plan.warnings),
         "unmanaged": dict(sorted(plan.unmanaged.items())),
     }

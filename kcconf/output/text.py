@@ -16,6 +16,7 @@ from kcconf.kinds import BY_NAME, kind_order, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.output.escape import printable
 from kcconf.planning.plan import Plan, rename_hints
+from kcconf.planning.safety import deletion_notes
 
 INDENT = "    "
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
@@ -45,6 +46,7 @@ def render_plan(plan: Plan, paint: Paint = plain) -> str:
     for change in plan.changes:
         lines.extend(change_lines(change, paint))
     lines.extend(printable(f"note: {hint}") for hint in rename_hints(plan))
+    lines.extend(printable(f"note: {a} {note}") for a, note in deletion_notes(plan))
     lines.append(printable(summary(plan)))
     if plan.unmanaged:
         lines.append(f"Unmanaged, left alone: {counted(plan.unmanaged)}.")

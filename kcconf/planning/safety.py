@@ -15,6 +15,14 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
     """Refuse a plan that deletes more of a kind than the limits allow, unless allowed."""
     if allow:
         return
+    # First, whatever the limits: a deletion that takes more along (imported users) is
+    # never implied by a prune alone.
+    risky = [f"{address}, which {note}" for address, note in deletion_notes(plan)]
+    if risky:
+        raise KcconfError(
+            f"refusing to delete {'; '.join(risky)} (realm {plan.realm}): review the plan, "
+            "then pass --allow-deletes"
+        )
     deletes = Counter(c.address.kind for c in plan.changes if c.action is Action.DELETE)
     over = []
     for kind, count in sorted(deletes.items()):
@@ -47,3 +55,14 @@ def check_replacements(plan: Plan, allow: bool) -> None:
             f"refusing to apply to realm {plan.realm}: {'; '.join(found)}; review the plan, "
             "then pass --allow-replace"
         )
+
+
+def deletion_notes(plan: Plan) -> list[tuple[str, str]]:
+    """(address, note) of each deletion that takes more along than its object."""
+    notes = []
+    for change in plan.changes:
+        if change.action is Action.DELETE and change.live is not None:
+            note = BY_NAME[change.address.kind].deletion_note(change.live)
+            if note:
+                notes.append((str(change.address), note))
+    return notes
