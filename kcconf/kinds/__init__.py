@@ -27,6 +27,8 @@ MODULES = (
     "required_action",
     "user_profile",
     "localization",
+    "admin_permissions",
+    "authorization",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

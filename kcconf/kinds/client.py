@@ -35,6 +35,7 @@ FIELDS = (
     "implicitFlowEnabled",
     "directAccessGrantsEnabled",
     "serviceAccountsEnabled",
+    "authorizationServicesEnabled",
     "redirectUris",
     "webOrigins",
     "rootUrl",
