@@ -133,6 +133,7 @@ class ClientPermissionsKind(_Permissions):
     name = "permissions"
     spec_key = "permissions"
     label = "client admin permissions"
+    reading = "clients' admin permissions"
     parents = (CLIENT,)
     scopes = CLIENT_SCOPES
     relations: ClassVar[Mapping[str, base.Relation]] = {s: _relation(s) for s in CLIENT_SCOPES}
@@ -151,6 +152,7 @@ class UsersPermissionsKind(_Permissions):
     name = "users-permissions"
     spec_key = "usersPermissions"
     label = "users admin permissions"
+    reading = "users' admin permissions"
     scopes = USERS_SCOPES
     relations: ClassVar[Mapping[str, base.Relation]] = {s: _relation(s) for s in USERS_SCOPES}
 

@@ -166,6 +166,7 @@ class AuthzScopeKind(_Section):
     spec_key = "scopes"
     section = "scopes"
     label = "authorization scope"
+    reading = "authorization scopes"
     ids = ep.AUTHZ_SCOPES
     fields = ("displayName", "iconUri")
 
@@ -175,6 +176,7 @@ class AuthzResourceKind(_Section):
     spec_key = "resources"
     section = "resources"
     label = "authorization resource"
+    reading = "authorization resources"
     ids = ep.AUTHZ_RESOURCES
     after = (SCOPE,)
     fields = ("displayName", "type", "uris", "scopes", "ownerManagedAccess", "attributes")
@@ -251,6 +253,7 @@ class AuthzPolicyKind(_Policies):
     spec_key = "policies"
     section = "policies"
     label = "authorization policy"
+    reading = "authorization policies"
     after = (SCOPE, RESOURCE, USER, GROUP, base.REALM_ROLE, base.CLIENT_ROLE)
     fields = (
         *("type", "description", "logic", "decisionStrategy"),
@@ -354,6 +357,7 @@ class AuthzPermissionKind(_Policies):
     spec_key = "permissions"
     section = "permissions"
     label = "authorization permission"
+    reading = "authorization permissions"
     after = (POLICY,)
     fields = ("type", "description", "decisionStrategy", "resources", "scopes")
 
@@ -376,6 +380,7 @@ class AuthzSettingsKind(base.Kind):
     name = SETTINGS
     spec_key = authz.KEY
     label = "authorization settings"
+    reading = "authorization settings"
     parents = (CLIENT,)
     optional = True
     prunable = False

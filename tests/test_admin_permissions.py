@@ -1,0 +1,189 @@
+"""Fine-grained admin permissions (v1) against a real Keycloak: a client's token-exchange
+permission and the users' impersonate permission, granted by policies named in the spec, make
+real token exchanges pass that were refused before; the lists are exact, the plan names them
+by meaning, and a second apply writes nothing. The feature check refuses a server without the
+features before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kcconf.errors import KcconfError
+from kcconf.keycloak import features
+from kcconf.keycloak.admin import RealmAdmin
+from kcconf.keycloak.oidc import exchange, impersonate, password_grant
+from tests.conftest import Target
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, run_cli
+
+Kcconf = Callable[..., Run]
+SECRETS = {
+    "REQUESTER_SECRET": "canary-requester-secret-1",
+    "MOD_PASSWORD": "canary-moderator-pw-1",
+    "ALICE_PASSWORD": "canary-alice-pw-1",
+}
+
+
+@pytest.fixture
+def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
+def spec(realm: str, exchange_policies: str, impersonate_policies: str) -> str:
+    """A requester exchanging tokens for `target`, a moderator impersonating through a public
+    client, and the policies (in realm-management) the admin permissions apply."""
+    return realm_spec(
+        realm,
+        f"""users:
+  - username: mod
+    email: mod@example.com
+    firstName: Mo
+    lastName: Derator
+    password: {{env: MOD_PASSWORD}}
+  - username: alice
+    email: alice@example.com
+    firstName: Alice
+    lastName: A
+    password: {{env: ALICE_PASSWORD}}
+clients:
+  - clientId: requester
+    publicClient: false
+    secret: {{env: REQUESTER_SECRET}}
+    directAccessGrantsEnabled: true
+  - clientId: front
+    publicClient: true
+    directAccessGrantsEnabled: true
+  - clientId: target
+    publicClient: false
+    permissions:
+      enabled: true
+      token-exchange: {exchange_policies}
+  - clientId: realm-management
+    authorization:
+      policies:
+        - name: requester exchanges
+          type: client
+          clients: [requester]
+        - name: mod impersonates
+          type: user
+          users: [mod]
+usersPermissions:
+  enabled: true
+  impersonate: {impersonate_policies}
+""",
+    )
+
+
+def _exchange_status(keycloak: Target, realm: str) -> int:
+    token = password_grant(
+        keycloak.url, realm, "requester", "alice", SECRETS["ALICE_PASSWORD"],
+        SECRETS["REQUESTER_SECRET"],
+    )
+    assert token.status == 200, token.body
+    secret = SECRETS["REQUESTER_SECRET"]
+    return exchange(keycloak.url, realm, "requester", token.token, secret, "target").status
+
+
+def _impersonation_status(keycloak: Target, realm: str) -> int:
+    token = password_grant(keycloak.url, realm, "front", "mod", SECRETS["MOD_PASSWORD"])
+    assert token.status == 200, token.body
+    return impersonate(keycloak.url, realm, "front", token.token, "alice").status
+
+
+def test_token_exchange_and_impersonation_are_granted_by_named_policies(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path, secrets: None
+) -> None:
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", spec(realm, "[]", "[]"))
+    assert_in_sync(kcconf, path)
+    # Permissions enabled, but no policy applied: Keycloak refuses both.
+    assert _exchange_status(keycloak, realm) == 403
+    assert _impersonation_status(keycloak, realm) == 403
+
+    path.write_text(spec(realm, "[requester exchanges]", "[mod impersonates]"))
+    planned = kcconf("plan", str(path))
+    assert planned.code == 2, planned.err  # changes planned
+    assert "~ client target / permissions fine-grained\n" in planned.out, planned.out
+    assert "    token-exchange policies: + requester exchanges\n" in planned.out
+    assert "~ users-permissions fine-grained\n    impersonate policies: + mod impersonates\n" in (
+        planned.out
+    )
+    assert ".permission." not in planned.out  # never Keycloak's id-bearing names
+    apply_spec(kcconf, path, path.read_text())
+    assert _exchange_status(keycloak, realm) == 200
+    assert _impersonation_status(keycloak, realm) == 200
+    assert_in_sync(kcconf, path)
+
+    # Exact lists: the policy taken off again, the exchange refused again.
+    apply_spec(kcconf, path, spec(realm, "[]", "[mod impersonates]"))
+    assert _exchange_status(keycloak, realm) == 403
+    assert _impersonation_status(keycloak, realm) == 200
+    assert_in_sync(kcconf, path)
+
+
+def test_disabling_deletes_the_permissions_and_the_server_features_are_read(
+    kcconf: Kcconf, keycloak: Target, realm: str, index: RealmAdmin, tmp_path: Path, secrets: None
+) -> None:
+    info = index.api.server_info()
+    assert features.is_on(info, features.FGAP_V1)
+    assert features.is_on(info, features.TOKEN_EXCHANGE)
+    text = spec(realm, "[requester exchanges]", "[]")
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", text)
+    off = text.replace(
+        "      enabled: true\n      token-exchange: [requester exchanges]\n",
+        "      enabled: false\n",
+    )
+    planned = kcconf("plan", str(apply_spec(kcconf, path, off)))
+    assert planned.out.startswith("No changes"), planned.out
+    index.forget()
+    target = index.client_uuid("target")
+    assert index.api.get(index.path(f"clients/{target}/management/permissions")) == {
+        "enabled": False
+    }
+    assert_in_sync(kcconf, path)
+
+
+def test_enabled_false_with_policies_is_refused_offline(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        realm_spec("offline", "usersPermissions:\n  enabled: false\n  impersonate: [x]\n")
+    )
+    run = run_cli("validate", str(path))
+    assert run.code != 0
+    assert "spec.yaml:6:3: usersPermissions.impersonate" in run.out, run.out
+    assert "impersonate policies need enabled: true" in run.out
+
+
+# serverinfo as Keycloak answers it (trimmed): 26.x lists every feature with `enabled`; 24.0.5
+# has no list, only the profile's disabled features.
+INFO_26_V2 = {
+    "systemInfo": {"version": "26.5.6"},
+    "features": [
+        {"name": "TOKEN_EXCHANGE", "type": "PREVIEW", "enabled": False},
+        {"name": "ADMIN_FINE_GRAINED_AUTHZ", "type": "DEPRECATED", "enabled": False},
+        {"name": "ADMIN_FINE_GRAINED_AUTHZ_V2", "type": "DEFAULT", "enabled": True},
+    ],
+}
+INFO_24 = {
+    "systemInfo": {"version": "24.0.5"},
+    "profileInfo": {"name": "default", "disabledFeatures": ["TOKEN_EXCHANGE"]},
+}
+
+
+def test_features_are_read_from_either_shape() -> None:
+    assert not features.is_on(INFO_26_V2, features.FGAP_V1)
+    assert features.is_on(INFO_26_V2, "ADMIN_FINE_GRAINED_AUTHZ_V2")
+    assert not features.is_on(INFO_24, features.TOKEN_EXCHANGE)
+    assert features.is_on(INFO_24, features.FGAP_V1)
+    assert not features.is_on({}, features.FGAP_V1)  # an unknown shape claims nothing
+
+
+def test_a_missing_feature_is_refused_with_how_to_turn_it_on() -> None:
+    with pytest.raises(KcconfError) as caught:
+        features.require(INFO_26_V2, features.FGAP_V1, "usersPermissions")
+    message = str(caught.value)
+    assert "admin-fine-grained-authz:v1" in message and "26.5.6" in message
+    assert "nothing was written" in message
+    features.require(INFO_24, features.FGAP_V1, "usersPermissions")  # on: no refusal
