@@ -79,7 +79,11 @@ usersPermissions:
 
 def _exchange_status(keycloak: Target, realm: str) -> int:
     token = password_grant(
-        keycloak.url, realm, "requester", "alice", SECRETS["ALICE_PASSWORD"],
+        keycloak.url,
+        realm,
+        "requester",
+        "alice",
+        SECRETS["ALICE_PASSWORD"],
         SECRETS["REQUESTER_SECRET"],
     )
     assert token.status == 200, token.body

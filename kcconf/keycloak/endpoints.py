@@ -96,7 +96,9 @@ SCOPE_MAPPERS = Endpoint("client-scopes/{0}/protocol-mappers/models", "name", "m
 # holds the permissions too: both are policies to Keycloak, sharing one namespace of names.
 RESOURCE_SERVER = "clients/{0}/authz/resource-server"
 AUTHZ_SCOPES = Endpoint(f"{RESOURCE_SERVER}/scope", "name", "authorization scope")
-AUTHZ_RESOURCES = Endpoint(f"{RESOURCE_SERVER}/resource", "name", "authorization resource", by="_id")
+AUTHZ_RESOURCES = Endpoint(
+    f"{RESOURCE_SERVER}/resource", "name", "authorization resource", by="_id"
+)
 AUTHZ_POLICIES = Endpoint(f"{RESOURCE_SERVER}/policy", "name", "authorization policy")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from kcconf.errors import KcconfError
+from kcconf.errors import KcconfError, KeyPath
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak import features
 from kcconf.keycloak.admin import RealmAdmin
@@ -88,7 +88,9 @@ class _Permissions(base.Kind):
     def _require(self, admin: RealmAdmin, wanted: Sequence[Obj]) -> None:
         """Refuse at plan time, before anything is written, a server without the features."""
         info = admin.api.server_info()
-        features.require(info, features.FGAP_V1, f"{self.spec_key} (fine-grained admin permissions v1)")
+        features.require(
+            info, features.FGAP_V1, f"{self.spec_key} (fine-grained admin permissions v1)"
+        )
         if any(TOKEN_EXCHANGE in w.relations for w in wanted):
             features.require(info, features.TOKEN_EXCHANGE, f"{self.spec_key}.{TOKEN_EXCHANGE}")
 
@@ -104,7 +106,9 @@ class _Permissions(base.Kind):
         for scope, permission in (found.get("scopePermissions") or {}).items():
             rep = by_name.get(names.get(str(permission), ""))
             if scope in relations and rep is not None:
-                relations[scope] = frozenset(str(n) for n in authz.config_list(rep, "applyPolicies"))
+                relations[scope] = frozenset(
+                    str(n) for n in authz.config_list(rep, "applyPolicies")
+                )
         return relations
 
     def create(self, admin: RealmAdmin, change: Change) -> None:
@@ -118,7 +122,7 @@ class _Permissions(base.Kind):
             enabled = bool(change.target.fields["enabled"])
             ep.set_management_permissions(admin, enabled, _owner(admin, change.address))
 
-    def check_spec(self, checker: SpecChecker, path: base.KeyPath) -> None:
+    def check_spec(self, checker: SpecChecker, path: KeyPath) -> None:
         spec = checker.get(path)
         if isinstance(spec, Mapping) and spec.get("enabled") is False:
             for scope in self.scopes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from kcconf.errors import KcconfError
+from kcconf.errors import KcconfError, KeyPath
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds import authz, base
@@ -117,7 +117,11 @@ class _Section(base.Kind):
             keep = authz.protected(admin, client_id) and self.name != POLICY
             for rep in self.reps(doc):
                 name = str(rep["name"])
-                raw = {"id": str(ids[name][self.ids.by]), "type": rep.get("type")} if name in ids else {}
+                raw = (
+                    {"id": str(ids[name][self.ids.by]), "type": rep.get("type")}
+                    if name in ids
+                    else {}
+                )
                 yield Obj(
                     self.address(name, Address(CLIENT, client_id)),
                     self.rep_fields(rep),
@@ -200,7 +204,9 @@ class AuthzResourceKind(_Section):
 def _roles(items: Iterable[Any]) -> list[dict[str, Any]]:
     """Roles of a role policy, `name` or `{role, required}`, as sorted `{role, required}`."""
     out = [{"role": i, "required": False} if isinstance(i, str) else dict(i) for i in items]
-    return sorted(({"role": str(r["role"]), "required": bool(r.get("required"))} for r in out), key=str)
+    return sorted(
+        ({"role": str(r["role"]), "required": bool(r.get("required"))} for r in out), key=str
+    )
 
 
 def _groups(items: Iterable[Any]) -> list[dict[str, Any]]:
@@ -273,7 +279,9 @@ class AuthzPolicyKind(_Policies):
                 if isinstance(r, Mapping)
             )
         elif kind == "group":
-            fields["groups"] = _groups(g for g in authz.config_list(rep, "groups") if isinstance(g, Mapping))
+            fields["groups"] = _groups(
+                g for g in authz.config_list(rep, "groups") if isinstance(g, Mapping)
+            )
             fields["groupsClaim"] = text((rep.get("config") or {}).get("groupsClaim") or "")
         return fields
 
@@ -284,7 +292,8 @@ class AuthzPolicyKind(_Policies):
             body["users"] = [admin.user_id(u) for u in body["users"]]
         if "roles" in body:
             body["roles"] = [
-                {"id": admin.role(r["role"])["id"], "required": r["required"]} for r in body["roles"]
+                {"id": admin.role(r["role"])["id"], "required": r["required"]}
+                for r in body["roles"]
             ]
         if "groups" in body:
             body["groups"] = [
@@ -303,7 +312,9 @@ class AuthzPolicyKind(_Policies):
                 if isinstance(item, Mapping):
                     self._type_keys(checker, (*path, authz.KEY, self.section, index), item)
 
-    def _shared_names(self, checker: SpecChecker, path: base.KeyPath, block: Mapping[str, Any]) -> None:
+    def _shared_names(
+        self, checker: SpecChecker, path: KeyPath, block: Mapping[str, Any]
+    ) -> None:
         """Policies and permissions share Keycloak's namespace of names."""
         policies = {i.get("name") for i in block.get(self.section) or [] if isinstance(i, Mapping)}
         for index, item in enumerate(block.get("permissions") or []):
@@ -314,7 +325,7 @@ class AuthzPolicyKind(_Policies):
                     "Keycloak keeps them in one namespace",
                 )
 
-    def _type_keys(self, checker: SpecChecker, path: base.KeyPath, item: Mapping[str, Any]) -> None:
+    def _type_keys(self, checker: SpecChecker, path: KeyPath, item: Mapping[str, Any]) -> None:
         kind = item.get("type")
         allowed = TYPE_KEYS.get(str(kind), ())
         for keys in TYPE_KEYS.values():
@@ -333,13 +344,12 @@ class AuthzPolicyKind(_Policies):
                 for i, name in enumerate(item.get("users") or []):
                     yield base.Reference((*at, "users", i), USER, name)
                 for i, role in enumerate(item.get("roles") or []):
-                    ref = role.get("role") if isinstance(role, Mapping) else role
-                    target = base.CLIENT_ROLE if "/" in str(ref) else base.REALM_ROLE
+                    ref = str(role.get("role") if isinstance(role, Mapping) else role)
+                    target = base.CLIENT_ROLE if "/" in ref else base.REALM_ROLE
                     yield base.Reference((*at, "roles", i), target, ref)
                 for i, group in enumerate(item.get("groups") or []):
-                    ref = group.get("path") if isinstance(group, Mapping) else group
+                    ref = str(group.get("path") if isinstance(group, Mapping) else group)
                     yield base.Reference((*at, "groups", i), GROUP, ref)
-
 
     def exists(self, admin: RealmAdmin, name: str) -> bool:
         """A policy a relation names that the spec does not declare: one of any resource

@@ -98,7 +98,9 @@ def attach(
     kind = admin.api.get(server_path(admin, client_id, "policy", policy_id))["type"]
     path = server_path(admin, client_id, "policy", str(kind), policy_id)
     current = admin.api.get(path)  # the typed representation: the generic one is not put back
-    applied = admin.api.get(server_path(admin, client_id, "policy", policy_id, "associatedPolicies"))
+    applied = admin.api.get(
+        server_path(admin, client_id, "policy", policy_id, "associatedPolicies")
+    )
     ids = {str(p["id"]) for p in applied or []}
     named = {item_id(admin, ep.AUTHZ_POLICIES, client_id, name) for name in names}
     ids = ids | named if adding else ids - named
