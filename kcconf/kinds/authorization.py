@@ -312,9 +312,7 @@ class AuthzPolicyKind(_Policies):
                 if isinstance(item, Mapping):
                     self._type_keys(checker, (*path, authz.KEY, self.section, index), item)
 
-    def _shared_names(
-        self, checker: SpecChecker, path: KeyPath, block: Mapping[str, Any]
-    ) -> None:
+    def _shared_names(self, checker: SpecChecker, path: KeyPath, block: Mapping[str, Any]) -> None:
         """Policies and permissions share Keycloak's namespace of names."""
         policies = {i.get("name") for i in block.get(self.section) or [] if isinstance(i, Mapping)}
         for index, item in enumerate(block.get("permissions") or []):
