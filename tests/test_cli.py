@@ -80,10 +80,10 @@ def test_validate_prints_every_problem_and_exits_1() -> None:
         "spec.yaml:6:5: clients[0].redirectUri: unknown key 'redirectUri'"
         " (did you mean 'redirectUris'?); allowed keys: clientId, name, description, enabled,"
         " publicClient, bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
-        " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
-        " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
-        " protocolMappers\n",
+        " directAccessGrantsEnabled, serviceAccountsEnabled, authorizationServicesEnabled,"
+        " redirectUris, webOrigins, rootUrl, baseUrl, fullScopeAllowed, attributes, secret,"
+        " defaultClientScopes, optionalClientScopes, scopeMappings, serviceAccountRoles, roles,"
+        " renamedFrom, protocolMappers, permissions, authorization\n",
         "error: 2 problem(s) in 1 file(s)\n",
     )
 

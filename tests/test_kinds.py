@@ -67,6 +67,10 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "groups": "group",
         "users": "user",
         "protocolMappers": "mapper",
+        "authorizationScopes": "authz-scope",
+        "authorizationResources": "authz-resource",
+        "authorizationPolicies": "authz-policy",
+        "authorizationPermissions": "authz-permission",
     }
 
 

@@ -93,7 +93,7 @@ def test_64_levels_are_read() -> None:
     assert validate(text) == (
         1,
         "spec.yaml:2:1: x: unknown key 'x'; allowed keys: realm, clientScopes, roles, clients,"
-        " groups, users, requiredActions, userProfile, prune, tokens, impersonation\n",
+        " groups, users, requiredActions, userProfile, usersPermissions, prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )
 
@@ -199,6 +199,6 @@ def test_a_key_with_a_line_break_is_reported_on_one_line() -> None:
         1,
         "spec.yaml:2:1: a\\x0aerror: forged: unknown key 'a\\x0aerror: forged'; allowed keys:"
         " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
-        " prune, tokens, impersonation\n",
+        " usersPermissions, prune, tokens, impersonation\n",
         ONE_PROBLEM,
     )

@@ -539,10 +539,10 @@ def test_schema_and_load_problems_of_every_file_raise_spec_error(here: Path) -> 
         "schema.yaml:3:5: clients[0].clientID: unknown key 'clientID' (did you mean"
         " 'clientId'?); allowed keys: clientId, name, description, enabled, publicClient,"
         " bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
-        " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
-        " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
-        " protocolMappers",
+        " directAccessGrantsEnabled, serviceAccountsEnabled, authorizationServicesEnabled,"
+        " redirectUris, webOrigins, rootUrl, baseUrl, fullScopeAllowed, attributes, secret,"
+        " defaultClientScopes, optionalClientScopes, scopeMappings, serviceAccountRoles, roles,"
+        " renamedFrom, protocolMappers, permissions, authorization",
     ]
 
 

@@ -83,13 +83,14 @@ def test_several_problems_are_all_reported_with_location_and_key_path(here: Path
         "spec.yaml:10:5: clients[0].redirectUri: unknown key 'redirectUri'"
         " (did you mean 'redirectUris'?); allowed keys: clientId, name, description, enabled,"
         " publicClient, bearerOnly, protocol, standardFlowEnabled, implicitFlowEnabled,"
-        " directAccessGrantsEnabled, serviceAccountsEnabled, redirectUris, webOrigins, rootUrl,"
-        " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes,"
-        " optionalClientScopes, scopeMappings, serviceAccountRoles, roles, renamedFrom,"
-        " protocolMappers",
+        " directAccessGrantsEnabled, serviceAccountsEnabled, authorizationServicesEnabled,"
+        " redirectUris, webOrigins, rootUrl, baseUrl, fullScopeAllowed, attributes, secret,"
+        " defaultClientScopes, optionalClientScopes, scopeMappings, serviceAccountRoles, roles,"
+        " renamedFrom, protocolMappers, permissions, authorization",
         "spec.yaml:12:5: users[0]: missing required key 'username'",
         "spec.yaml:13:1: groupz: unknown key 'groupz' (did you mean 'groups'?); allowed keys:"
-        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile, prune,"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " usersPermissions, prune,"
         " tokens, impersonation",
     ]
 
@@ -357,7 +358,8 @@ def test_files_are_all_checked_and_sorted_by_file_line_column(here: Path, secret
         "a.yaml:3:3: realm.name: duplicate key 'name': written on lines 2 and 3",
         "b.yaml:1:18: realm.enabled: must be a boolean, not a number",
         "b.yaml:2:1: extra: unknown key 'extra'; allowed keys:"
-        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile, prune,"
+        " realm, clientScopes, roles, clients, groups, users, requiredActions, userProfile,"
+        " usersPermissions, prune,"
         " tokens, impersonation",
         "missing.yaml:1:1: (top level): cannot read the file: No such file or directory",
     ]

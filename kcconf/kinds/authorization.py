@@ -34,6 +34,8 @@ POLICY = "authz-policy"
 PERMISSION = "authz-permission"
 PERMISSION_TYPES = ("resource", "scope")
 APPLIED = "policies"  # the relation: the policies a permission or aggregate applies
+USER_TYPE = "user"  # a policy type (the user policy), not the user kind
+AGGREGATE_TYPE = "aggregate"
 # Which policy type takes which key (the schema allows them all; `check` matches them).
 TYPE_KEYS = {
     "client": ("clients",),
