@@ -93,7 +93,8 @@ def test_64_levels_are_read() -> None:
     assert validate(text) == (
         1,
         "spec.yaml:2:1: x: unknown key 'x'; allowed keys: realm, clientScopes, roles, clients,"
-        " groups, users, requiredActions, userProfile, usersPermissions, prune, tokens, impersonation\n",
+        " groups, users, requiredActions, userProfile, usersPermissions, prune, tokens,"
+        " impersonation\n",
         ONE_PROBLEM,
     )
 
