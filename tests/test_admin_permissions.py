@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kcconf.checks import permissions
+from kcconf.checks.impersonation import Case, live_facts
+from kcconf.checks.rules import judge
 from kcconf.errors import KcconfError
 from kcconf.keycloak import features
 from kcconf.keycloak.admin import RealmAdmin
@@ -92,9 +95,16 @@ def _exchange_status(keycloak: Target, realm: str) -> int:
 
 
 def _impersonation_status(keycloak: Target, realm: str) -> int:
+    """The real exchange's answer, which kcconf's readiness check must have predicted."""
+    index = RealmAdmin(keycloak.api(), realm)
+    verdict = judge(live_facts(index, Case("mod", "front", "alice", "front")))
     token = password_grant(keycloak.url, realm, "front", "mod", SECRETS["MOD_PASSWORD"])
     assert token.status == 200, token.body
-    return impersonate(keycloak.url, realm, "front", token.token, "alice").status
+    status = impersonate(keycloak.url, realm, "front", token.token, "alice").status
+    assert verdict.status == status, verdict
+    if status == 200:
+        assert "impersonate permission grants it through mod impersonates" in verdict.reason
+    return status
 
 
 def test_token_exchange_and_impersonation_are_granted_by_named_policies(
@@ -191,3 +201,28 @@ def test_a_missing_feature_is_refused_with_how_to_turn_it_on() -> None:
     assert "admin-fine-grained-authz:v1" in message and "26.5.6" in message
     assert "nothing was written" in message
     features.require(INFO_24, features.FGAP_V1, "usersPermissions")  # on: no refusal
+
+
+def test_the_permission_path_is_judged_from_user_policies_only() -> None:
+    mod = permissions.Policy("user", frozenset({"mod"}))
+    policies = {
+        "mod": mod,
+        "not mod": permissions.Policy("user", frozenset({"mod"}), negative=True),
+        "clerks": permissions.Policy("role"),
+        "either": permissions.Policy(
+            "aggregate", strategy="AFFIRMATIVE", applied=("mod", "clerks")
+        ),
+    }
+
+    def grants(impersonate: tuple[str, ...], guarded: tuple[str, ...] = ()) -> bool | None:
+        scopes = {"impersonate": impersonate, "user-impersonated": guarded}
+        return permissions.UsersPermissions(True, scopes, policies).grants("mod", "alice")[0]
+
+    assert grants(("mod",)) is True
+    assert grants(()) is False  # no policy: Keycloak refuses
+    assert grants(("not mod",)) is False
+    assert grants(("clerks",)) is None  # a role policy: not predicted
+    assert grants(("either",)) is True  # affirmative: one grant is enough
+    assert grants(("mod", "clerks")) is None  # unanimous with an unknown
+    assert grants(("mod",), ("mod",)) is False  # the target is not impersonatable
+    assert permissions.UsersPermissions(False).grants("mod", "alice")[0] is False
