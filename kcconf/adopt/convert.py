@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kcconf.adopt import authz as adopt_authz
 from kcconf.adopt import trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
@@ -16,6 +17,7 @@ from kcconf.adopt.kept import as_kept, origins
 from kcconf.adopt.report import Report
 from kcconf.adopt.settings import realm_block
 from kcconf.adopt.upgrade import OIDC, upgrade
+from kcconf.kinds import authz
 
 KEEP_CLIENT = frozenset({"clientId"})
 CLIENT_CHILDREN = frozenset({"protocolMappers", "roles"})
@@ -45,12 +47,14 @@ def convert(
     spec["clientScopes"] = _scopes(rep, base.realm, items, base_items)
     spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
     spec["clients"] = _clients(rep, base, items, base_items, report)
+    users_permissions = _authorization(rep, spec["clients"], report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
     spec["users"] = _users(items, people) if users else []
     spec["requiredActions"] = _required_actions(rep, base.realm, report)
     if "userProfile" in rep:
         spec["userProfile"] = rep["userProfile"]
+    spec["usersPermissions"] = users_permissions
     unexpressed.structural(rep, base.realm, report)
     unexpressed.role_attributes(items.rep.get("roles", {}).get("realm") or [], "roles", report)
     counts = {
@@ -109,6 +113,8 @@ def _clients(
     out = []
     for client in sorted(rep.get("clients") or [], key=lambda c: str(c["clientId"])):
         item = items.client(client)
+        if client["clientId"] == authz.MANAGEMENT:  # its resource server is the admin permissions'
+            item.pop("authorizationServicesEnabled", None)
         own = known.get(str(client["clientId"]))
         if own is not None:
             unexpressed.client_fields(client, own, report)
@@ -133,6 +139,38 @@ def _clients(
         if trimmed is not None:
             out.append(trimmed)
     return out
+
+
+def _authorization(rep: Rep, clients: list[Item], report: Report) -> Item:
+    """Each client's authorization services into its item, and realm-management's (the admin
+    permissions) into the clients' `permissions` and realm-management's policies; the users'
+    admin permissions are returned, for `usersPermissions`."""
+    by_id = {str(c["clientId"]): c for c in clients}
+    uuids = {str(c.get("id")): str(c["clientId"]) for c in rep.get("clients") or []}
+    users: Item = {}
+    for client in rep.get("clients") or []:
+        client_id = str(client["clientId"])
+        if client_id == authz.MANAGEMENT:
+            policies, permissions, users = adopt_authz.admin_permissions(client, uuids, report)
+            for owner, block in permissions.items():
+                _item(by_id, clients, owner)["permissions"] = block
+            if policies:
+                _item(by_id, clients, client_id)["authorization"] = {"policies": policies}
+            continue
+        block = adopt_authz.client_block(client, report)
+        if block:
+            _item(by_id, clients, client_id)["authorization"] = block
+    clients.sort(key=lambda c: str(c["clientId"]))
+    return users
+
+
+def _item(by_id: dict[str, Item], clients: list[Item], client_id: str) -> Item:
+    """The client's spec item, added when the conversion had left it out (nothing else of it
+    differs from a new realm's)."""
+    if client_id not in by_id:
+        by_id[client_id] = {"clientId": client_id}
+        clients.append(by_id[client_id])
+    return by_id[client_id]
 
 
 def _readonly(item: Item, version: str, report: Report) -> None:

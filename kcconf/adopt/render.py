@@ -19,6 +19,7 @@ ORDER = (
     "clients",
     "groups",
     "users",
+    "usersPermissions",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"
 

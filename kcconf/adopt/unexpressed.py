@@ -24,6 +24,7 @@ CLIENT_TAKEN = frozenset(
         "defaultClientScopes",
         "optionalClientScopes",
         "protocolMappers",
+        "authorizationSettings",  # the authorization block and admin permissions (adopt/authz)
         "access",
         "defaultRoles",
         "clientTemplate",
