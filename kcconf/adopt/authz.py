@@ -112,9 +112,7 @@ def client_block(client: Rep, report: Report) -> Item:
     if not isinstance(settings, Mapping) or not client.get("authorizationServicesEnabled"):
         return {}
     where = f"clients[{client['clientId']}].authorizationSettings"
-    block: Item = {
-        k: settings[k] for k in SETTINGS if settings.get(k) not in (None, DEFAULTS[k])
-    }
+    block: Item = {k: settings[k] for k in SETTINGS if settings.get(k) not in (None, DEFAULTS[k])}
     scopes = [
         {"name": s["name"], **{k: s[k] for k in ("displayName", "iconUri") if s.get(k)}}
         for s in settings.get("scopes") or []
