@@ -171,6 +171,14 @@ def admin_permissions(
         block["enabled"] = True
         if item.get("policies"):
             block[scope] = item["policies"]
+    if not by_client and not users:  # then realm-management has no resource server (22.4)
+        for item in policies:
+            report.skip(
+                f"{where}.policies[{item['name']}]",
+                "realm-management's resource server exists only while a client's or the users' "
+                "admin permissions are enabled, and none of this realm's are",
+            )
+        policies = []
     return _named(policies), by_client, users
 
 

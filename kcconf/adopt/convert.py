@@ -18,6 +18,7 @@ from kcconf.adopt.report import Report
 from kcconf.adopt.settings import realm_block
 from kcconf.adopt.upgrade import OIDC, upgrade
 from kcconf.kinds import authz
+from kcconf.kinds.client import UMA_PROTECTION
 
 KEEP_CLIENT = frozenset({"clientId"})
 CLIENT_CHILDREN = frozenset({"protocolMappers", "roles"})
@@ -160,8 +161,31 @@ def _authorization(rep: Rep, clients: list[Item], report: Report) -> Item:
         block = adopt_authz.client_block(client, report)
         if block:
             _item(by_id, clients, client_id)["authorization"] = block
+        if client.get("authorizationServicesEnabled") and client_id in by_id:
+            _made_role(by_id[client_id])
     clients.sort(key=lambda c: str(c["clientId"]))
     return users
+
+
+def _made_role(item: Item) -> None:
+    """Keycloak creates uma_protection with the client's authorization services and maps it
+    to its service account: a spec creating it again would be refused (409), and the mapping
+    is left alone unless listed."""
+    roles = [r for r in item.get("roles") or [] if r != {"name": UMA_PROTECTION}]
+    if roles:
+        item["roles"] = roles
+    else:
+        item.pop("roles", None)
+    service = (item.get("serviceAccountRoles") or {}).get("clientRoles") or {}
+    own = [r for r in service.get(item["clientId"]) or [] if r != UMA_PROTECTION]
+    if item["clientId"] in service:
+        service[item["clientId"]] = own
+        if not own:
+            del service[item["clientId"]]
+        if not service:
+            del item["serviceAccountRoles"]["clientRoles"]
+        if not item["serviceAccountRoles"]:
+            del item["serviceAccountRoles"]
 
 
 def _item(by_id: dict[str, Item], clients: list[Item], client_id: str) -> Item:
