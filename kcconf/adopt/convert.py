@@ -114,8 +114,11 @@ def _clients(
     out = []
     for client in sorted(rep.get("clients") or [], key=lambda c: str(c["clientId"])):
         item = items.client(client)
-        if client["clientId"] == authz.MANAGEMENT:  # its resource server is the admin permissions'
-            item.pop("authorizationServicesEnabled", None)
+        if client["clientId"] == authz.MANAGEMENT and item.pop("authorizationServicesEnabled", 0):
+            report.skip(
+                f"clients[{authz.MANAGEMENT}].authorizationServicesEnabled",
+                "Keycloak's own: its resource server comes and goes with the admin permissions",
+            )
         own = known.get(str(client["clientId"]))
         if own is not None:
             unexpressed.client_fields(client, own, report)
