@@ -18,6 +18,7 @@ from typing import Any
 
 from kcconf.adopt.items import Item, Rep
 from kcconf.adopt.report import Report
+from kcconf.kinds.authorization import GROUP_TYPE
 
 POLICY_TYPES = frozenset({"client", "user", "role", "group", "aggregate"})
 PERMISSION_TYPES = frozenset({"resource", "scope"})
@@ -58,7 +59,7 @@ def _policy(rep: Rep) -> Item:
             {"role": str(r.get("id")), "required": bool(r.get("required"))}
             for r in _config(rep, "roles")
         ]
-    elif kind == "group":
+    elif kind == GROUP_TYPE:
         item["groups"] = [
             {"path": str(g.get("path")), "extendChildren": bool(g.get("extendChildren"))}
             for g in _config(rep, "groups")

@@ -36,6 +36,7 @@ PERMISSION_TYPES = ("resource", "scope")
 APPLIED = "policies"  # the relation: the policies a permission or aggregate applies
 USER_TYPE = "user"  # a policy type (the user policy), not the user kind
 AGGREGATE_TYPE = "aggregate"
+GROUP_TYPE = "group"  # the group policy, not the group kind
 # Which policy type takes which key (the schema allows them all; `check` matches them).
 TYPE_KEYS = {
     "client": ("clients",),
@@ -61,6 +62,14 @@ def _attach(adding: bool) -> base.Change_:
         authz.attach(admin, client_id, policy_id, list(names), adding)
 
     return run
+
+
+def _id(raw: Mapping[str, Any]) -> str:
+    """The id the list endpoint gave; a settings export naming an item no list holds is a
+    server answer kcconf does not write on."""
+    if not raw.get("id"):
+        raise KcconfError("Keycloak's authorization settings name an item its lists do not hold")
+    return str(raw["id"])
 
 
 class _Section(base.Kind):
@@ -97,7 +106,7 @@ class _Section(base.Kind):
         """Names in a write's body turned into the ids Keycloak is sent."""
 
     def item_path(self, admin: RealmAdmin, client_id: str, raw: Mapping[str, Any]) -> str:
-        return authz.server_path(admin, client_id, self.ids.collection.rsplit("/", 1)[1], raw["id"])
+        return authz.server_path(admin, client_id, self.ids.collection.rsplit("/", 1)[1], _id(raw))
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         written: set[str] = set()
@@ -249,7 +258,7 @@ class _Policies(_Section):
         return fields
 
     def item_path(self, admin: RealmAdmin, client_id: str, raw: Mapping[str, Any]) -> str:
-        return authz.server_path(admin, client_id, "policy", str(raw["type"]), raw["id"])
+        return authz.server_path(admin, client_id, "policy", str(raw.get("type")), _id(raw))
 
     def create_path(self, admin: RealmAdmin, client_id: str, body: Mapping[str, Any]) -> str:
         where = "permission" if self.permission(body) else "policy"
