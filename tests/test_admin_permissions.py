@@ -116,7 +116,14 @@ def test_token_exchange_and_impersonation_are_granted_by_named_policies(
     assert _exchange_status(keycloak, realm) == 403
     assert _impersonation_status(keycloak, realm) == 403
 
-    path.write_text(spec(realm, "[requester exchanges]", "[mod impersonates]"))
+    # The plan's readiness warning judges the permission path as the spec will make it.
+    expects = "impersonation:\n  - {user: mod, client: front, target: alice}\n"
+    path.write_text(spec(realm, "[]", "[]") + expects)
+    warned = kcconf("plan", str(path)).err
+    assert "would be denied (spec expects allowed)" in warned, warned
+    assert "the users' impersonate permission applies no policy" in warned
+    path.write_text(spec(realm, "[requester exchanges]", "[mod impersonates]") + expects)
+    assert "warning:" not in kcconf("plan", str(path)).err
     planned = kcconf("plan", str(path))
     assert planned.code == 2, planned.err  # changes planned
     assert "~ client target / permissions fine-grained\n" in planned.out, planned.out
