@@ -45,8 +45,8 @@ class UsersPermissions:
 
     def grants(self, username: str, target: str) -> tuple[bool | None, str]:
         """Whether the permission path lets `username` impersonate `target`, and why."""
-        if not self.enabled:
-            return False, "the users' fine-grained admin permissions are not enabled"
+        if not self.enabled:  # no permission path at all: the role path's reason stands alone
+            return False, ""
         applied = self.scopes.get(IMPERSONATE, ())
         if not applied:
             return False, "the users' impersonate permission applies no policy"

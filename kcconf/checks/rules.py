@@ -109,6 +109,7 @@ def _by_permission(f: Facts, rule: Rule) -> bool:
     target the exchange itself accepts (measured on 26.5.6 and 26.7.5)."""
     return (
         f.fgap_v1
+        and (f.permission is not False or bool(f.permission_why))  # the path is there
         and not _basic_denial(f)
         and not (rule.admin_target_check and f.target_extra_admin_roles)
     )
