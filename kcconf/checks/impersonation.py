@@ -11,6 +11,7 @@ from kcconf.checks import permissions
 from kcconf.checks.rules import IMPERSONATION, Facts
 from kcconf.checks.token_preview import preview
 from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak import features
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.client import CLIENT
 from kcconf.kinds.user import USER
@@ -46,9 +47,9 @@ class Case:
 def server_facts(admin: RealmAdmin) -> tuple[str, bool, bool]:
     """(version, legacy token exchange on, FGAP v1 on) from the server's own report."""
     info = admin.api.server_info()
-    enabled = {f["name"] for f in info.get("features") or [] if f.get("enabled")}
     version = str(info["systemInfo"]["version"])
-    return version, "TOKEN_EXCHANGE" in enabled, "ADMIN_FINE_GRAINED_AUTHZ" in enabled
+    exchange = features.is_on(info, features.TOKEN_EXCHANGE)
+    return version, exchange, features.is_on(info, features.FGAP_V1)
 
 
 def live_facts(admin: RealmAdmin, case: Case) -> Facts:

@@ -15,12 +15,10 @@ from kcconf.errors import KcconfError
 
 TOKEN_EXCHANGE = "TOKEN_EXCHANGE"
 FGAP_V1 = "ADMIN_FINE_GRAINED_AUTHZ"
-AUTHORIZATION = "AUTHORIZATION"
 # How each is switched on at the server's start (`kc.sh start --features=...`).
 OPTION = {
     TOKEN_EXCHANGE: "token-exchange",
     FGAP_V1: "admin-fine-grained-authz:v1",
-    AUTHORIZATION: "authorization",
 }
 
 
