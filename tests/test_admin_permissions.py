@@ -177,8 +177,9 @@ def test_enabled_false_with_policies_is_refused_offline(tmp_path: Path) -> None:
     assert "impersonate policies need enabled: true" in run.out
 
 
-# serverinfo as Keycloak answers it (trimmed): 26.x lists every feature with `enabled`; 24.0.5
-# has no list, only the profile's disabled features.
+# serverinfo as Keycloak answers it (trimmed): 24.0.5 and 26.x list every feature with
+# `enabled` (26.x started without admin-fine-grained-authz:v1 runs v2); a server without the
+# list is read from its profile's disabled features.
 INFO_26_V2 = {
     "systemInfo": {"version": "26.5.6"},
     "features": [
@@ -189,6 +190,14 @@ INFO_26_V2 = {
 }
 INFO_24 = {
     "systemInfo": {"version": "24.0.5"},
+    "features": [
+        {"name": "ADMIN_FINE_GRAINED_AUTHZ", "type": "PREVIEW", "enabled": True},
+        {"name": "TOKEN_EXCHANGE", "type": "PREVIEW", "enabled": True},
+    ],
+    "profileInfo": {"name": "default", "disabledFeatures": ["SCRIPTS"]},
+}
+PROFILE_ONLY = {
+    "systemInfo": {"version": "24.0.5"},
     "profileInfo": {"name": "default", "disabledFeatures": ["TOKEN_EXCHANGE"]},
 }
 
@@ -196,8 +205,10 @@ INFO_24 = {
 def test_features_are_read_from_either_shape() -> None:
     assert not features.is_on(INFO_26_V2, features.FGAP_V1)
     assert features.is_on(INFO_26_V2, "ADMIN_FINE_GRAINED_AUTHZ_V2")
-    assert not features.is_on(INFO_24, features.TOKEN_EXCHANGE)
+    assert features.is_on(INFO_24, features.TOKEN_EXCHANGE)
     assert features.is_on(INFO_24, features.FGAP_V1)
+    assert not features.is_on(PROFILE_ONLY, features.TOKEN_EXCHANGE)
+    assert features.is_on(PROFILE_ONLY, features.FGAP_V1)
     assert not features.is_on({}, features.FGAP_V1)  # an unknown shape claims nothing
 
 

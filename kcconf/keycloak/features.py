@@ -1,9 +1,9 @@
 """The server's features, as its serverinfo reports them, and the refusal a spec gets when it
 needs one that is off (docs/keycloak-facts.md 22.1).
 
-Keycloak 26 lists every feature under `features` with `enabled`; Keycloak 24 has no such list,
-only `profileInfo.disabledFeatures` (so everything known and not listed there is on). Both are
-read: `features` when present, else the profile's disabled list.
+Keycloak 24.0.5 and 26.x list every feature under `features` with `enabled`, and the disabled
+ones again under `profileInfo.disabledFeatures`: the list is read, the profile only where a
+server sends no list (a feature not disabled there is on).
 """
 
 from __future__ import annotations
