@@ -244,3 +244,19 @@ def test_the_permission_path_is_judged_from_user_policies_only() -> None:
     assert grants(("mod", "clerks")) is None  # unanimous with an unknown
     assert grants(("mod",), ("mod",)) is False  # the target is not impersonatable
     assert permissions.UsersPermissions(False).grants("mod", "alice")[0] is False
+
+
+def test_a_server_without_fgap_v1_refuses_the_spec_before_creating_the_realm(
+    keycloak_without_fgap_v1: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in keycloak_without_fgap_v1.env().items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "spec.yaml"
+    path.write_text(realm_spec("kcconf-no-fgap", "usersPermissions:\n  enabled: true\n"))
+    info = keycloak_without_fgap_v1.api().server_info()
+    assert not features.is_on(info, features.FGAP_V1)  # read right from the real server
+    applied = run_cli("apply", "--auto-approve", str(path))
+    assert applied.code != 0
+    assert "needs the Keycloak feature admin-fine-grained-authz:v1" in applied.err, applied.err
+    realms = keycloak_without_fgap_v1.api().get("")  # `admin/realms`: nothing was created
+    assert "kcconf-no-fgap" not in {r["realm"] for r in realms}

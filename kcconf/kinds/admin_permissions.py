@@ -75,7 +75,6 @@ class _Permissions(base.Kind):
 
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         wanted = list(desired.of_kind(self.name).values())
-        self._require(admin, wanted)
         clients = admin.clients()
         for want in wanted:
             parent = want.address.parent
@@ -85,8 +84,8 @@ class _Permissions(base.Kind):
             rep = {"enabled": bool(found.get("enabled"))}
             yield Obj(want.address, rep, self._applied(admin, found), raw=rep)
 
-    def _require(self, admin: RealmAdmin, wanted: Sequence[Obj]) -> None:
-        """Refuse at plan time, before anything is written, a server without the features."""
+    def require(self, admin: RealmAdmin, desired: State) -> None:
+        wanted = desired.of_kind(self.name).values()
         info = admin.api.server_info()
         features.require(
             info, features.FGAP_V1, f"{self.spec_key} (fine-grained admin permissions v1)"

@@ -156,6 +156,10 @@ class Kind:
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         raise NotImplementedError
 
+    def require(self, admin: RealmAdmin, desired: State) -> None:
+        """Refuse, before anything is read or written (even a new realm created), a spec whose
+        objects of this kind need a server capability that is off (a feature)."""
+
     def read(self, admin: RealmAdmin, desired: State) -> Iterable[Obj]:
         raise NotImplementedError
 

@@ -45,7 +45,10 @@ def read_live(admin: RealmAdmin, desired: State, progress: Progress = None) -> S
     """What Keycloak has, in the same shape as the spec; relations only where the spec has them
     (so a plan costs list reads plus one read per object whose relations are managed)."""
     live = State(desired.realm)
-    for kind in (k for k in KINDS if k.involved(desired)):
+    involved = [k for k in KINDS if k.involved(desired)]
+    for kind in involved:
+        kind.require(admin, desired)
+    for kind in involved:
         if progress is not None:
             progress(f"realm {desired.realm}: reading {kind.reading or kind.name + 's'}")
         found = list(kind.read(admin, desired))
