@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kcconf.checks import permissions
 from kcconf.checks.impersonation import Case, live_facts
@@ -19,7 +20,7 @@ from kcconf.keycloak import features
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.keycloak.oidc import exchange, impersonate, password_grant
 from tests.conftest import Target
-from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, run_cli
+from tests.helpers import ROOT, Run, apply_spec, assert_in_sync, realm_spec, run_cli
 
 Kcconf = Callable[..., Run]
 SECRETS = {
@@ -260,3 +261,26 @@ def test_a_server_without_fgap_v1_refuses_the_spec_before_creating_the_realm(
     assert "needs the Keycloak feature admin-fine-grained-authz:v1" in applied.err, applied.err
     realms = keycloak_without_fgap_v1.api().get("")  # `admin/realms`: nothing was created
     assert "kcconf-no-fgap" not in {r["realm"] for r in realms}
+
+
+def test_convert_names_the_admin_permissions_by_meaning(tmp_path: Path) -> None:
+    export = ROOT.parent / "shared" / "realm-exports"
+    source = export / "keycloak__keycloak-quickstarts__fine-grain-demo.json"
+    if not source.exists():
+        pytest.skip(f"no realm exports at {export}")
+    out = tmp_path / "spec.yaml"
+    run = run_cli("convert", str(source), "-o", str(out))
+    assert run.code == 0, run.err
+    spec = yaml.safe_load(out.read_text())
+    assert spec["usersPermissions"] == {"enabled": True, "map-roles": ["sales-managers"]}
+    clients = {c["clientId"]: c for c in spec["clients"]}
+    assert clients["sales-application"]["permissions"] == {
+        "enabled": True,
+        "manage": ["sales-application-manage-policy"],
+        "map-roles": ["sales-managers"],
+    }
+    policies = clients["realm-management"]["authorization"]["policies"]
+    assert [p["name"] for p in policies] == ["sales-application-manage-policy", "sales-managers"]
+    assert ".permission." not in out.read_text()  # no id-bearing names
+    group = "clients[realm-management].authorizationSettings.policies[view.permission.group."
+    assert f"not expressible: {group}" in run.err  # reported by path, with the reason

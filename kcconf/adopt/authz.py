@@ -118,7 +118,11 @@ def client_block(client: Rep, report: Report) -> Item:
         {"name": s["name"], **{k: s[k] for k in ("displayName", "iconUri") if s.get(k)}}
         for s in settings.get("scopes") or []
     ]
-    resources = [_resource(r, where, report) for r in settings.get("resources") or []]
+    resources = [
+        _resource(r, where, report)
+        for r in settings.get("resources") or []
+        if _own(r, str(client["clientId"]), where, report)
+    ]
     policies, permissions = _policies(settings, where, report)
     for key, value in (
         ("scopes", scopes),
@@ -129,6 +133,16 @@ def client_block(client: Rep, report: Report) -> Item:
         if value:
             block[key] = _named(value)
     return block
+
+
+def _own(rep: Rep, client_id: str, where: str, report: Report) -> bool:
+    """Whether the resource server owns the resource: kcconf creates only such resources, so
+    one a user owns (user-managed access) is reported rather than taken over."""
+    owner = (rep.get("owner") or {}).get("name") if isinstance(rep.get("owner"), Mapping) else None
+    if owner in (None, client_id):
+        return True
+    report.skip(f"{where}.resources[{rep.get('name')}]", "owned by a user: not managed")
+    return False
 
 
 def _resource(rep: Rep, where: str, report: Report) -> Item:
