@@ -21,6 +21,21 @@ class Run:
     err: str
 
 
+# What validate lists as allowed where a key is unknown: the spec's top-level keys and a client's.
+TOP_KEYS = (
+    "realm, clientScopes, roles, clients, groups, users, requiredActions, authenticationFlows,"
+    " userProfile, identityProviders, organizations, keys, clientProfiles, clientPolicies,"
+    " userFederation, usersPermissions, prune, tokens, impersonation"
+)
+CLIENT_KEYS = (
+    "clientId, name, description, enabled, publicClient, bearerOnly, protocol,"
+    " standardFlowEnabled, implicitFlowEnabled, directAccessGrantsEnabled,"
+    " serviceAccountsEnabled, authorizationServicesEnabled, redirectUris, webOrigins, rootUrl,"
+    " baseUrl, fullScopeAllowed, attributes, secret, defaultClientScopes, optionalClientScopes,"
+    " scopeMappings, serviceAccountRoles, roles, renamedFrom, authenticationFlowBindingOverrides,"
+    " protocolMappers, permissions, authorization"
+)
+
 # Every secret value a test plants (client secrets, passwords, SMTP passwords) starts with this,
 # and every kcconf run of the suite fails its test if the word shows up in what kcconf printed.
 CANARY = "canary-"

@@ -14,6 +14,7 @@ from typing import Any
 
 from kcconf.adopt.items import SECRET_ATTRIBUTES, STAMPED_ATTRIBUTES, kind_fields
 from kcconf.adopt.settings import BUILT, accepted
+from kcconf.kinds.client import UMA_PROTECTION
 from kcconf.model.objects import MARKER
 
 Rep = Mapping[str, Any]
@@ -121,6 +122,9 @@ def managed(rep: Rep) -> Paths:
     for client in rep.get("clients") or []:
         client_id = str(client["clientId"])
         path = f"clients[{client_id}]"
+        # Keycloak's own role of a client with authorization services, mapped to its service
+        # account (docs/keycloak-facts.md 22.6): not the realm's configuration.
+        made = UMA_PROTECTION if client.get("authorizationServicesEnabled") else ""
         _fields(out, path, client, "clients")
         for key in ("defaultClientScopes", "optionalClientScopes"):
             if key in client:
@@ -129,10 +133,15 @@ def managed(rep: Rep) -> Paths:
         if client_id in service and client.get("serviceAccountsEnabled"):
             user = service[client_id]
             realm_roles = [r for r in user.get("realmRoles") or [] if r != default_role]
-            out[f"{path}.serviceAccountRoles"] = _roles(realm_roles, user.get("clientRoles") or {})
+            client_roles = {
+                c: [r for r in found if (c, r) != (client_id, made)]
+                for c, found in (user.get("clientRoles") or {}).items()
+            }
+            out[f"{path}.serviceAccountRoles"] = _roles(realm_roles, client_roles)
         _mappers(out, path, client)
         for role in (roles.get("client") or {}).get(client_id) or []:
-            _role(out, f"{path}.roles[{role['name']}]", role)
+            if role["name"] != made:
+                _role(out, f"{path}.roles[{role['name']}]", role)
     _groups(out, rep.get("groups") or [])
     for user in users:
         if user.get("serviceAccountClientId"):

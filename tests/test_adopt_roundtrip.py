@@ -139,7 +139,9 @@ def test_a_converted_export_round_trips_through_keycloak(
         assert done.code == 0, _failed("export", done)
         assert out.read_text() == before, "two exports of the same realm differ"
         copy = tmp_path / "copy.yaml"
-        copy.write_text(before.replace(f"name: {first}\n", f"name: {second}\n", 1))
+        # The realm renamed, and its default role, which a role policy names (22.6).
+        renamed = before.replace(f"name: {first}\n", f"name: {second}\n", 1)
+        copy.write_text(renamed.replace(f"default-roles-{first}", f"default-roles-{second}"))
         _in_sync(kcconf, copy)
         again = kcconf("export", "--realm", second, "--users", "all", "-o", str(tmp_path / "e2"))
         assert again.code == 0, _failed("export", again)

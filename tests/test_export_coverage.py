@@ -126,6 +126,43 @@ def _federation(e: Export) -> int:
     ) + len(components.get("org.keycloak.storage.ldap.mappers.LDAPStorageMapper") or [])
 
 
+def _authz(management: bool, supported: bool) -> Callable[[Export], int]:
+    """Objects of clients' authorization settings: realm-management's (the admin permissions)
+    or the clients' own; those a spec key takes, or the others."""
+
+    def count(e: Export) -> int:
+        total = 0
+        for client in e.get("clients") or []:
+            settings = client.get("authorizationSettings") or {}
+            if (client.get("clientId") == "realm-management") is not management:
+                continue
+            policies = settings.get("policies") or []
+            types = {str(p.get("name")): p.get("type") for p in policies}
+            for policy in policies:
+                total += _expressed(policy, management, types) is supported
+            if not management and supported:
+                total += len(settings.get("resources") or []) + len(settings.get("scopes") or [])
+        return total
+
+    return count
+
+
+def _expressed(policy: dict[str, Any], management: bool, types: dict[str, Any]) -> bool:
+    """Whether convert writes it: a supported type, applying only supported policies (one
+    level, as the exports hold), and for realm-management a client's or the users' permission."""
+    name = str(policy.get("name"))
+    supported = ("client", "user", "role", "group", "aggregate")
+    applied = json.loads((policy.get("config") or {}).get("applyPolicies") or "[]")
+    if policy.get("type") not in (*supported, "resource", "scope"):
+        return False
+    if any(types.get(p) not in supported for p in applied):
+        return False
+    if policy.get("type") in supported or not management:
+        return True
+    return ".permission.client." in name or name.endswith(".permission.users")
+
+
+AUTHZ = "kind model (part 2: authorization)"
 MAPPERS = "kind model (protocol mappers)"
 SETTINGS = "kind model (realm settings)"
 ROLE_SCOPES = "kind model (role scopes)"
@@ -137,6 +174,32 @@ PARTS = (
         True,
         "protocolMappers",
         MAPPERS,
+    ),
+    Part(
+        "clients[].authorizationSettings",
+        _authz(False, True),
+        True,
+        "clients[].authorization (resources, scopes, policies, permissions by name)",
+        AUTHZ,
+    ),
+    Part(
+        "clients[].authorizationSettings (js, regex, time... policies)",
+        _authz(False, False),
+        False,
+        "policy types kcconf does not manage, and permissions applying them",
+    ),
+    Part(
+        "realm-management authorizationSettings (admin permissions v1)",
+        _authz(True, True),
+        True,
+        "clients[].permissions, usersPermissions, realm-management's authorization.policies",
+        AUTHZ,
+    ),
+    Part(
+        "realm-management authorizationSettings (groups', roles', idps' permissions)",
+        _authz(True, False),
+        False,
+        "admin permissions of groups, roles and identity providers have no spec key yet",
     ),
     Part("clientScopes", _len("clientScopes"), True, "clientScopes"),
     Part(

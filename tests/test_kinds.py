@@ -76,6 +76,10 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "clientPolicies": "client-policy",
         "userFederation": "user-federation",
         "userFederationMappers": "user-federation-mapper",
+        "authorizationScopes": "authz-scope",
+        "authorizationResources": "authz-resource",
+        "authorizationPolicies": "authz-policy",
+        "authorizationPermissions": "authz-permission",
     }
 
 

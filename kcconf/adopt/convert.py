@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kcconf.adopt import authz as adopt_authz
 from kcconf.adopt import federation, flows, keys, providers, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
@@ -16,6 +17,8 @@ from kcconf.adopt.kept import as_kept, origins
 from kcconf.adopt.report import Report
 from kcconf.adopt.settings import realm_block
 from kcconf.adopt.upgrade import OIDC, upgrade
+from kcconf.kinds import authz
+from kcconf.kinds.client import UMA_PROTECTION
 
 KEEP_CLIENT = frozenset({"clientId"})
 CLIENT_CHILDREN = frozenset({"protocolMappers", "roles"})
@@ -46,6 +49,7 @@ def convert(
     spec["roles"] = _realm_roles(items, base_items, str(rep["realm"]))
     clients = _clients(rep, base, items, base_items, report)
     spec["clients"] = flows.overrides(rep, base.realm, clients, report)
+    users_permissions = _authorization(rep, spec["clients"], report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
     spec["userFederation"] = federation.items(rep, report)
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
@@ -60,6 +64,7 @@ def convert(
     spec["keys"] = keys.keys(rep, base.realm, report)
     spec["clientProfiles"] = _client_policies(rep, "clientProfiles", "profiles")
     spec["clientPolicies"] = _client_policies(rep, "clientPolicies", "policies")
+    spec["usersPermissions"] = users_permissions
     unexpressed.structural(rep, base.realm, report)
     unexpressed.role_attributes(items.rep.get("roles", {}).get("realm") or [], "roles", report)
     counts = {
@@ -129,6 +134,11 @@ def _clients(
     out = []
     for client in sorted(rep.get("clients") or [], key=lambda c: str(c["clientId"])):
         item = items.client(client)
+        if client["clientId"] == authz.MANAGEMENT and item.pop("authorizationServicesEnabled", 0):
+            report.skip(
+                f"clients[{authz.MANAGEMENT}].authorizationServicesEnabled",
+                "Keycloak's own: its resource server comes and goes with the admin permissions",
+            )
         own = known.get(str(client["clientId"]))
         if own is not None:
             unexpressed.client_fields(client, own, report)
@@ -153,6 +163,61 @@ def _clients(
         if trimmed is not None:
             out.append(trimmed)
     return out
+
+
+def _authorization(rep: Rep, clients: list[Item], report: Report) -> Item:
+    """Each client's authorization services into its item, and realm-management's (the admin
+    permissions) into the clients' `permissions` and realm-management's policies; the users'
+    admin permissions are returned, for `usersPermissions`."""
+    by_id = {str(c["clientId"]): c for c in clients}
+    uuids = {str(c.get("id")): str(c["clientId"]) for c in rep.get("clients") or []}
+    users: Item = {}
+    for client in rep.get("clients") or []:
+        client_id = str(client["clientId"])
+        if client_id == authz.MANAGEMENT:
+            policies, permissions, users = adopt_authz.admin_permissions(client, uuids, report)
+            for owner, block in permissions.items():
+                _item(by_id, clients, owner)["permissions"] = block
+            if policies:
+                _item(by_id, clients, client_id)["authorization"] = {"policies": policies}
+            continue
+        block = adopt_authz.client_block(client, report)
+        if block:
+            _item(by_id, clients, client_id)["authorization"] = block
+        if client.get("authorizationServicesEnabled") and client_id in by_id:
+            _made_role(by_id[client_id])
+    clients.sort(key=lambda c: str(c["clientId"]))
+    return users
+
+
+def _made_role(item: Item) -> None:
+    """Keycloak creates uma_protection with the client's authorization services and maps it
+    to its service account: a spec creating it again would be refused (409), and the mapping
+    is left alone unless listed."""
+    roles = [r for r in item.get("roles") or [] if r != {"name": UMA_PROTECTION}]
+    if roles:
+        item["roles"] = roles
+    else:
+        item.pop("roles", None)
+    service = (item.get("serviceAccountRoles") or {}).get("clientRoles") or {}
+    own = [r for r in service.get(item["clientId"]) or [] if r != UMA_PROTECTION]
+    if item["clientId"] in service:
+        service[item["clientId"]] = own
+        if not own:
+            del service[item["clientId"]]
+        if not service:
+            del item["serviceAccountRoles"]["clientRoles"]
+        if not item["serviceAccountRoles"]:
+            del item["serviceAccountRoles"]
+
+
+def _item(by_id: dict[str, Item], clients: list[Item], client_id: str) -> Item:
+    """The client's spec item, added when the conversion had left it out (nothing else of it
+    differs from a new realm's)."""
+    if client_id not in by_id:
+        by_id[client_id] = {"clientId": client_id}
+        clients.append(by_id[client_id])
+    return by_id[client_id]
 
 
 def _readonly(item: Item, version: str, report: Report) -> None:

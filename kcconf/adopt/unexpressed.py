@@ -26,6 +26,7 @@ CLIENT_TAKEN = frozenset(
         "optionalClientScopes",
         "protocolMappers",
         "authenticationFlowBindingOverrides",
+        "authorizationSettings",  # the authorization block and admin permissions (adopt/authz)
         "access",
         "defaultRoles",
         "clientTemplate",

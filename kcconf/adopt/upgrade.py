@@ -73,7 +73,8 @@ def _renamed(rep: dict[str, Any], old: str, new: str) -> dict[str, Any]:
         if isinstance(value, str):  # the built-in clients' URLs hold the realm's name
             for prefix in ("/realms/", "/admin/"):
                 value = value.replace(f"{prefix}{old}/", f"{prefix}{new}/")
-            return value
+            # A role policy's config names its roles inside a JSON string.
+            return value.replace(f'"{old_role}"', f'"{new_role}"')
         if isinstance(value, list):
             return [walk(v) for v in value]
         if isinstance(value, dict):

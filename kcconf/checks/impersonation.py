@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kcconf.checks import permissions
 from kcconf.checks.rules import IMPERSONATION, Facts
 from kcconf.checks.token_preview import preview
 from kcconf.keycloak import endpoints as ep
+from kcconf.keycloak import features
 from kcconf.keycloak.admin import RealmAdmin
 from kcconf.kinds.client import CLIENT
 from kcconf.kinds.user import USER
@@ -45,9 +47,9 @@ class Case:
 def server_facts(admin: RealmAdmin) -> tuple[str, bool, bool]:
     """(version, legacy token exchange on, FGAP v1 on) from the server's own report."""
     info = admin.api.server_info()
-    enabled = {f["name"] for f in info.get("features") or [] if f.get("enabled")}
     version = str(info["systemInfo"]["version"])
-    return version, "TOKEN_EXCHANGE" in enabled, "ADMIN_FINE_GRAINED_AUTHZ" in enabled
+    exchange = features.is_on(info, features.TOKEN_EXCHANGE)
+    return version, exchange, features.is_on(info, features.FGAP_V1)
 
 
 def live_facts(admin: RealmAdmin, case: Case) -> Facts:
@@ -71,7 +73,17 @@ def live_facts(admin: RealmAdmin, case: Case) -> Facts:
         holder=case.client == case.token_client,
         target_exists=bool(target and target.get("enabled", True)),
         target_extra_admin_roles=tuple(sorted(target_roles - user_roles)),
+        **_permission(permissions.live(admin) if fgap_v1 else None, case),
     )
+
+
+def _permission(found: permissions.UsersPermissions | None, case: Case) -> dict[str, Any]:
+    """The permission path's facts (FGAP v1 on only: otherwise its endpoints answer 501 or
+    differently, and the rules do not consult it)."""
+    if found is None:
+        return {}
+    granted, why = found.grants(case.user, case.target)
+    return {"permission": granted, "permission_why": why}
 
 
 def effective_management_roles(admin: RealmAdmin, username: str) -> set[str]:
@@ -110,6 +122,7 @@ def projected_facts(admin: RealmAdmin, case: Case, desired: State, live: State) 
         public=bool(_merged(desired, live, Address(CLIENT, case.client))[0].get("publicClient")),
         holder=case.client == case.token_client,
         target_exists=target in desired.objects or target in live.objects,
+        **_permission(permissions.projected(admin, desired) if fgap_v1 else None, case),
     )
 
 

@@ -57,6 +57,10 @@ class Facts:
     holder: bool  # the subject token was issued to this client
     target_exists: bool
     target_extra_admin_roles: tuple[str, ...] = ()  # admin roles the target has, the user lacks
+    # The permission path (FGAP v1): the users' impersonate permission grants the user and the
+    # target may be impersonated (None: a policy kcconf does not evaluate), and why.
+    permission: bool | None = False
+    permission_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,46 @@ def judge(f: Facts) -> Verdict:
             f"{known}); not predicting",
         )
     denied = _denial(f, rule)
+    if denied and _by_permission(f, rule):
+        return _permission_verdict(f, denied)
     if denied:
         return Verdict(False, f"{denied} [rule for Keycloak {f.version}]", status=403)
     how = "the token carries " if _from_token(f, rule) else "the client's role scope grants "
     return Verdict(
         True, f"{how}{IMPERSONATION} [rule for Keycloak {f.version}]", _notes(f, rule), status=200
     )
+
+
+def _by_permission(f: Facts, rule: Rule) -> bool:
+    """Whether the permission path decides a case the role path refuses: Keycloak asks the
+    users' impersonate permission when the impersonator lacks the role, for any client and
+    target the exchange itself accepts (measured on 26.5.6 and 26.7.5)."""
+    return (
+        f.fgap_v1
+        and (f.permission is not False or bool(f.permission_why))  # the path is there
+        and not _basic_denial(f)
+        and not (rule.admin_target_check and f.target_extra_admin_roles)
+    )
+
+
+def _permission_verdict(f: Facts, denied: str) -> Verdict:
+    where = f"[rule for Keycloak {f.version}]"
+    if f.permission is True:
+        return Verdict(True, f"{f.permission_why} {where}", status=200)
+    if f.permission is None:
+        return Verdict(None, f"{denied}, and {f.permission_why}; not predicting {where}")
+    return Verdict(False, f"{denied}, and {f.permission_why} {where}", status=403)
+
+
+def _basic_denial(f: Facts) -> str:
+    if f.public and not f.holder:
+        return (
+            "the client is not the holder of the user's token: a public client may only "
+            "exchange tokens issued to itself"
+        )
+    if not f.target_exists:
+        return "the target user does not exist or is disabled"
+    return ""
 
 
 def _no_exchange(version: str) -> str:
@@ -110,13 +148,9 @@ def _from_token(f: Facts, rule: Rule) -> bool:
 
 
 def _denial(f: Facts, rule: Rule) -> str:
-    if f.public and not f.holder:
-        return (
-            "the client is not the holder of the user's token: a public client may only "
-            "exchange tokens issued to itself"
-        )
-    if not f.target_exists:
-        return "the target user does not exist or is disabled"
+    basic = _basic_denial(f)
+    if basic:
+        return basic
     if not f.user_has_role:
         return f"the user does not hold {IMPERSONATION}"
     if rule.admin_target_check and f.target_extra_admin_roles:

@@ -35,6 +35,8 @@ class RealmAdmin:
         self._locks_lock = threading.Lock()
         # Collections by endpoint and parent ids, each keyed by its items' natural key.
         self._cache: dict[CacheKey, dict[str, Rep]] = {}
+        # Single documents by path (a client's authorization settings), None when absent.
+        self._documents: dict[str, Rep | None] = {}
 
     def path(self, *parts: str) -> str:
         return "/".join([self.base, *parts])
@@ -73,6 +75,15 @@ class RealmAdmin:
                 )
                 self._cache[key] = {str(r[endpoint.key]): r for r in reps}
             return self._cache[key]
+
+    def document(self, path: str, read: Callable[[], Rep | None]) -> Rep | None:
+        """A document read once per plan (`read()` the first time), shared by the kinds that
+        each take their part of it."""
+        key: CacheKey = (path, (), ("document",))
+        with self._lock_of(key):
+            if path not in self._documents:
+                self._documents[path] = read()
+            return self._documents[path]
 
     def _lock_of(self, key: CacheKey) -> threading.RLock:
         with self._locks_lock:
@@ -162,6 +173,7 @@ class RealmAdmin:
     def forget(self) -> None:
         """Drop every cache: after apply, the next plan must read what Keycloak really has."""
         self._cache.clear()
+        self._documents.clear()
 
 
 CacheKey = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from kcconf.errors import KeycloakError
 from kcconf.keycloak.rest import Api, seg
 
 Rep = dict[str, Any]
@@ -111,6 +112,16 @@ def components(provider_type: str, parent: str = "") -> Endpoint:
     """The components of one provider type (under one parent, when given)."""
     params = {"type": provider_type, **({"parent": parent} if parent else {})}
     return replace(COMPONENTS, params=params)
+
+
+# A client's authorization services (its resource server), by the client's id. The policy list
+# holds the permissions too: both are policies to Keycloak, sharing one namespace of names.
+RESOURCE_SERVER = "clients/{0}/authz/resource-server"
+AUTHZ_SCOPES = Endpoint(f"{RESOURCE_SERVER}/scope", "name", "authorization scope")
+AUTHZ_RESOURCES = Endpoint(
+    f"{RESOURCE_SERVER}/resource", "name", "authorization resource", by="_id"
+)
+AUTHZ_POLICIES = Endpoint(f"{RESOURCE_SERVER}/policy", "name", "authorization policy")
 
 
 class Realm:
@@ -263,6 +274,37 @@ class Localization:
     @staticmethod
     def merge(admin: RealmAdmin, locale: str, texts: Mapping[str, Any]) -> None:
         admin.api.post(admin.path(f"localization/{locale}"), texts)
+
+
+def authz_settings(admin: RealmAdmin, client_uuid: str) -> Rep | None:
+    """A client's authorization settings as Keycloak exports them: every resource, scope,
+    policy and permission, each naming the others (and clients, users, roles, groups) by
+    natural name; None when the client has no resource server (404)."""
+    path = admin.path(RESOURCE_SERVER.format(client_uuid), "settings")
+    try:
+        rep: Rep = admin.api.get(path)
+    except KeycloakError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return rep
+
+
+def management_permissions(admin: RealmAdmin, client_uuid: str = "") -> Rep:
+    """Fine-grained admin permissions (v1) of a client, or of the realm's users (no id):
+    `{enabled, resource, scopePermissions: {scope: permission id}}`."""
+    found: Rep = admin.api.get(admin.path(_management(client_uuid)))
+    return found
+
+
+def set_management_permissions(admin: RealmAdmin, enabled: bool, client_uuid: str = "") -> None:
+    admin.api.put(admin.path(_management(client_uuid)), {"enabled": enabled})
+
+
+def _management(client_uuid: str) -> str:
+    if client_uuid:
+        return f"clients/{client_uuid}/management/permissions"
+    return "users-management-permissions"
 
 
 def user_profile(admin: RealmAdmin) -> Rep:

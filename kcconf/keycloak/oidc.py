@@ -51,17 +51,32 @@ def _token(url: str, realm: str, data: dict[str, str]) -> Answer:
     return Answer(resp.status_code, body if isinstance(body, dict) else {"error": str(body)})
 
 
-def password_grant(url: str, realm: str, client_id: str, username: str, password: str) -> Answer:
-    return _token(
-        url,
-        realm,
-        {
-            "grant_type": "password",
-            "client_id": client_id,
-            "username": username,
-            "password": password,
-        },
-    )
+def password_grant(
+    url: str, realm: str, client_id: str, username: str, password: str, secret: str = ""
+) -> Answer:
+    data = {"grant_type": "password", "client_id": client_id, "username": username}
+    data["password"] = password
+    if secret:  # a confidential client authenticates itself
+        data["client_secret"] = secret
+    return _token(url, realm, data)
+
+
+def exchange(
+    url: str, realm: str, client_id: str, subject_token: str, secret: str = "", audience: str = ""
+) -> Answer:
+    """Legacy token exchange for a token of another client (`audience`), which that client's
+    token-exchange permission must allow."""
+    data = {
+        "grant_type": EXCHANGE,
+        "client_id": client_id,
+        "subject_token": subject_token,
+        "requested_token_type": ACCESS_TOKEN,
+    }
+    if secret:
+        data["client_secret"] = secret
+    if audience:
+        data["audience"] = audience
+    return _token(url, realm, data)
 
 
 def impersonate(url: str, realm: str, client_id: str, subject_token: str, target: str) -> Answer:

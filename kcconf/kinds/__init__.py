@@ -34,6 +34,8 @@ MODULES = (
     "key_provider",
     "client_policy",
     "user_federation",
+    "admin_permissions",
+    "authorization",
 )
 REGISTERED: tuple[Kind, ...] = tuple(
     kind for module in MODULES for kind in import_module(f"kcconf.kinds.{module}").KINDS

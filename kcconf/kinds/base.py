@@ -154,8 +154,8 @@ class Kind:
         return Obj(address, fields, relations or {}, raw=rep, owned=owned(rep), protected=protected)
 
     def preflight(self, admin: RealmAdmin, desired: State) -> None:
-        """Refuse (KcconfError) a spec this server or realm cannot take, before anything is
-        read or written; also for a realm the plan would create."""
+        """Refuse (KcconfError) a spec this server or realm cannot take (a version too old, a
+        feature that is off), before anything is read or written, even a new realm created."""
 
     def desired(self, ctx: SpecContext) -> Iterable[Obj]:
         raise NotImplementedError

@@ -107,6 +107,8 @@ def check_references(admin: RealmAdmin, desired: State, live: State) -> None:
     realm still to be created, the built-ins it will get are known except by version: a built-in
     newer than the server is refused here, before the realm is created."""
     known = set(live.objects) | set(desired.objects)
+    # A relation names a child object by its own name (a policy of a client's resource server).
+    known |= {Address(a.kind, a.name) for a in known if a.parent is not None}
     missing = []
     for obj in desired.objects.values():
         for name, items in obj.relations.items():
