@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from kcconf.adopt.baseline import stored
@@ -41,6 +42,22 @@ def kid_of_token(url: str, realm: str) -> str:
     assert answer.status == 200, answer.body
     header = answer.token.split(".")[0]
     return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
+
+
+def openid_token(url: str, realm: str) -> str:
+    """An access token for bob with the openid scope, so the userinfo endpoint takes it."""
+    endpoint = f"{url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token"
+    data = {"grant_type": "password", "client_id": "admin-cli", "scope": "openid"}
+    data |= {"username": "bob", "password": "canary-bob-password-1"}
+    return str(requests.post(endpoint, data=data, timeout=30).json()["access_token"])
+
+
+def verifies(url: str, realm: str, token: str) -> bool:
+    """Whether Keycloak still accepts the token: userinfo checks its signature by its kid."""
+    endpoint = f"{url.rstrip('/')}/realms/{realm}/protocol/openid-connect/userinfo"
+    answer = requests.get(endpoint, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code in (200, 401), answer.text[:300]
+    return answer.status_code == 200
 
 
 def keys_by_provider(admin: RealmAdmin) -> dict[str, dict[str, str]]:
@@ -76,6 +93,7 @@ def test_a_key_is_rotated_in_three_steps(
     apply_spec(kcconf, path, spec(realm, old))
     first = keys_by_provider(index)["rsa-generated"]["kid"]
     assert kid_of_token(url, realm) == first
+    signed_by_old = openid_token(url, realm)
     assert_in_sync(kcconf, path)
 
     # (a) A new key with a higher priority signs the new tokens.
@@ -86,6 +104,7 @@ def test_a_key_is_rotated_in_three_steps(
     keys = keys_by_provider(index)
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"] != first
     assert keys["rsa-generated"]["status"] == "ACTIVE"
+    assert verifies(url, realm, signed_by_old)
     assert_in_sync(kcconf, path)
 
     # (b) The old one passive: it still verifies (listed PASSIVE) but no longer signs.
@@ -97,6 +116,7 @@ def test_a_key_is_rotated_in_three_steps(
     keys = keys_by_provider(index)
     assert (keys["rsa-generated"]["kid"], keys["rsa-generated"]["status"]) == (first, "PASSIVE")
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"]
+    assert verifies(url, realm, signed_by_old)  # passive: still verifies
     assert_in_sync(kcconf, path)
 
     # A plan that would leave no active RS256 key is refused before anything is written.
@@ -125,6 +145,7 @@ def test_a_key_is_rotated_in_three_steps(
     apply_spec(kcconf, path, path.read_text())
     keys = keys_by_provider(index)
     assert "rsa-generated" not in keys and first not in {k["kid"] for k in keys.values()}
+    assert not verifies(url, realm, signed_by_old)  # removed: its tokens are refused
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"]
     assert_in_sync(kcconf, path)
 
