@@ -25,7 +25,9 @@ from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, run_cli
 
 Kcconf = Callable[..., Run]
 KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
+# A client of the test's own: admin-cli's tokens are lightweight on 26.7, which userinfo refuses.
 USER = (
+    "clients:\n  - clientId: tokens\n    publicClient: true\n    directAccessGrantsEnabled: true\n"
     "users:\n  - username: bob\n    email: bob@example.com\n    emailVerified: true\n"
     "    firstName: Bob\n    lastName: Builder\n    password: {env: BOB_PASSWORD}\n"
 )
@@ -38,7 +40,7 @@ def spec(realm: str, keys: str, prune: bool = False) -> str:
 
 def kid_of_token(url: str, realm: str) -> str:
     """The kid in the header of a token the realm issues now (password grant)."""
-    answer = password_grant(url, realm, "admin-cli", "bob", "canary-bob-password-1")
+    answer = password_grant(url, realm, "tokens", "bob", "canary-bob-password-1")
     assert answer.status == 200, answer.body
     header = answer.token.split(".")[0]
     return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
@@ -47,7 +49,7 @@ def kid_of_token(url: str, realm: str) -> str:
 def openid_token(url: str, realm: str) -> str:
     """An access token for bob with the openid scope, so the userinfo endpoint takes it."""
     endpoint = f"{url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token"
-    data = {"grant_type": "password", "client_id": "admin-cli", "scope": "openid"}
+    data = {"grant_type": "password", "client_id": "tokens", "scope": "openid"}
     data |= {"username": "bob", "password": "canary-bob-password-1"}
     return str(requests.post(endpoint, data=data, timeout=30).json()["access_token"])
 
