@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 from kcconf.adopt.baseline import stored
@@ -24,7 +25,9 @@ from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, run_cli
 
 Kcconf = Callable[..., Run]
 KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
+# A client of the test's own: admin-cli's tokens are lightweight on 26.7, which userinfo refuses.
 USER = (
+    "clients:\n  - clientId: tokens\n    publicClient: true\n    directAccessGrantsEnabled: true\n"
     "users:\n  - username: bob\n    email: bob@example.com\n    emailVerified: true\n"
     "    firstName: Bob\n    lastName: Builder\n    password: {env: BOB_PASSWORD}\n"
 )
@@ -37,10 +40,26 @@ def spec(realm: str, keys: str, prune: bool = False) -> str:
 
 def kid_of_token(url: str, realm: str) -> str:
     """The kid in the header of a token the realm issues now (password grant)."""
-    answer = password_grant(url, realm, "admin-cli", "bob", "canary-bob-password-1")
+    answer = password_grant(url, realm, "tokens", "bob", "canary-bob-password-1")
     assert answer.status == 200, answer.body
     header = answer.token.split(".")[0]
     return str(json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"])
+
+
+def openid_token(url: str, realm: str) -> str:
+    """An access token for bob with the openid scope, so the userinfo endpoint takes it."""
+    endpoint = f"{url.rstrip('/')}/realms/{realm}/protocol/openid-connect/token"
+    data = {"grant_type": "password", "client_id": "tokens", "scope": "openid"}
+    data |= {"username": "bob", "password": "canary-bob-password-1"}
+    return str(requests.post(endpoint, data=data, timeout=30).json()["access_token"])
+
+
+def verifies(url: str, realm: str, token: str) -> bool:
+    """Whether Keycloak still accepts the token: userinfo checks its signature by its kid."""
+    endpoint = f"{url.rstrip('/')}/realms/{realm}/protocol/openid-connect/userinfo"
+    answer = requests.get(endpoint, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code in (200, 401), answer.text[:300]
+    return answer.status_code == 200
 
 
 def keys_by_provider(admin: RealmAdmin) -> dict[str, dict[str, str]]:
@@ -76,6 +95,7 @@ def test_a_key_is_rotated_in_three_steps(
     apply_spec(kcconf, path, spec(realm, old))
     first = keys_by_provider(index)["rsa-generated"]["kid"]
     assert kid_of_token(url, realm) == first
+    signed_by_old = openid_token(url, realm)
     assert_in_sync(kcconf, path)
 
     # (a) A new key with a higher priority signs the new tokens.
@@ -86,6 +106,7 @@ def test_a_key_is_rotated_in_three_steps(
     keys = keys_by_provider(index)
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"] != first
     assert keys["rsa-generated"]["status"] == "ACTIVE"
+    assert verifies(url, realm, signed_by_old)
     assert_in_sync(kcconf, path)
 
     # (b) The old one passive: it still verifies (listed PASSIVE) but no longer signs.
@@ -97,6 +118,7 @@ def test_a_key_is_rotated_in_three_steps(
     keys = keys_by_provider(index)
     assert (keys["rsa-generated"]["kid"], keys["rsa-generated"]["status"]) == (first, "PASSIVE")
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"]
+    assert verifies(url, realm, signed_by_old)  # passive: still verifies
     assert_in_sync(kcconf, path)
 
     # A plan that would leave no active RS256 key is refused before anything is written.
@@ -125,6 +147,7 @@ def test_a_key_is_rotated_in_three_steps(
     apply_spec(kcconf, path, path.read_text())
     keys = keys_by_provider(index)
     assert "rsa-generated" not in keys and first not in {k["kid"] for k in keys.values()}
+    assert not verifies(url, realm, signed_by_old)  # removed: its tokens are refused
     assert kid_of_token(url, realm) == keys["rsa-2026"]["kid"]
     assert_in_sync(kcconf, path)
 
