@@ -98,7 +98,6 @@ IDENTITY_PROVIDERS = Endpoint(
 IDP_MAPPERS = Endpoint(
     "identity-provider/instances/{0}/mappers", "name", "identity provider mapper", paged=False
 )
-FLOWS = Endpoint("authentication/flows", "alias", "flow", paged=False)
 ORGANIZATIONS = Endpoint("organizations", "alias", "organization", params=BRIEF_OFF)
 # An organization's linked identity providers and members; POSTs take the bare alias or user id.
 ORGANIZATION_IDPS = Endpoint("organizations/{0}/identity-providers", "alias", "identity provider")
@@ -428,5 +427,3 @@ class Flows:
     def update_config(admin: RealmAdmin, rep: Mapping[str, Any]) -> None:
         admin.api.put(admin.path(f"authentication/config/{seg(str(rep['id']))}"), rep)
 
-
-IDENTITY_PROVIDERS = Endpoint("identity-provider/instances", "alias", "identity provider", False)

@@ -222,7 +222,7 @@ def _check_flows(admin: RealmAdmin, desired: State) -> None:
     }
     if not named:
         return
-    known = set(admin.collection(ep.FLOWS)) | {a.name for a in desired.of_kind(FLOW)}
+    known = set(admin.collection(ep.Flows.TOP)) | {a.name for a in desired.of_kind(FLOW)}
     missing = sorted(
         f"identity provider {a!r} names flow {f!r}" for a, f in named if f not in known
     )
