@@ -19,7 +19,7 @@ from kcconf.keycloak.admin import RealmAdmin
 from kcconf.model.objects import MARKER
 from tests.browser import REDIRECT_URI, Browser
 from tests.conftest import Target
-from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, requests_of
+from tests.helpers import Run, apply_spec, assert_in_sync, realm_spec, requests_of, run_cli
 
 Kcconf = Callable[..., Run]
 ALIAS = "upstream"
@@ -348,3 +348,30 @@ def test_convert_puts_mappers_under_their_provider_and_the_secret_in_the_environ
         "organizations[acme].members[bob]",
     ]
     assert "canary" not in json.dumps(converted.spec)
+
+
+def test_validate_refuses_a_broker_flow_the_spec_and_keycloak_lack(tmp_path: Path) -> None:
+    # Keycloak answers such a provider with a 500 (docs/keycloak-facts.md 18.5): refused
+    # offline, with file and line, unless the spec declares the flow or Keycloak builds it in.
+    path = tmp_path / "idp.yaml"
+    path.write_text(
+        "realm: {name: x}\n"
+        "authenticationFlows:\n"
+        "  - alias: my-first\n"
+        "    providerId: basic-flow\n"
+        "identityProviders:\n"
+        "  - alias: corp\n"
+        "    providerId: oidc\n"
+        "    firstBrokerLoginFlowAlias: my-first\n"
+        "    postBrokerLoginFlowAlias: my-post\n"
+        "  - alias: other\n"
+        "    providerId: oidc\n"
+        "    firstBrokerLoginFlowAlias: first broker login\n"
+        '    postBrokerLoginFlowAlias: ""\n'
+    )
+    result = run_cli("validate", str(path))
+    assert (result.code, result.out) == (
+        1,
+        f"{path}:9:5: identityProviders[0].postBrokerLoginFlowAlias: unknown authentication"
+        " flow 'my-post' (not declared under authenticationFlows and not a Keycloak built-in)\n",
+    )

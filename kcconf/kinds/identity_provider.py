@@ -129,6 +129,15 @@ class IdentityProviderKind(base.Kind):
     def declared(self, data: Mapping[str, Any]) -> set[str] | None:
         return base.declared_names(data, KEY, "alias")
 
+    def references(self, data: Mapping[str, Any]) -> Iterable[base.Reference]:
+        """Its broker flows, so validate refuses one the spec does not declare and Keycloak
+        does not build in (file and line); "" names no flow."""
+        for path, idp in base.items(data, KEY):
+            for field in FLOWS:
+                alias = idp.get(field)
+                if isinstance(alias, str) and alias:
+                    yield base.Reference((*path, field), FLOW, alias)
+
 
 class IdentityProviderMapperKind(base.Kind):
     """An identity provider's mappers, by name under their provider: `identity-provider
