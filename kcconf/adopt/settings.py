@@ -16,6 +16,7 @@ from kcconf.adopt import trim
 from kcconf.adopt.flows import own_flows
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.report import Report
+from kcconf.kinds.authentication_flow import REALM_BINDINGS
 from kcconf.spec.schema import realm_schema
 
 # `realm:` keys built from other parts of the export, not copied as settings.
@@ -29,17 +30,6 @@ BUILT = frozenset(
         "defaultGroups",
         "localizationTexts",
         "smtpServer",
-    }
-)
-FLOW_BINDINGS = frozenset(
-    {
-        "browserFlow",
-        "registrationFlow",
-        "directGrantFlow",
-        "resetCredentialsFlow",
-        "clientAuthenticationFlow",
-        "dockerAuthenticationFlow",
-        "firstBrokerLoginFlow",
     }
 )
 # Top-level keys of an export that are no setting: the realm's id and name, the version that
@@ -90,7 +80,7 @@ def realm_block(
             continue
         if key in unknown:
             report.skip(key, unknown[key])
-        elif key in FLOW_BINDINGS and rep[key] not in flows:
+        elif key in REALM_BINDINGS and rep[key] not in flows:
             report.skip(key, "binds a flow neither a new realm nor the spec has")
         elif isinstance(rep[key], Mapping):  # compared key by key, as plan compares it
             diff = trim.map_diff(rep[key], base.get(key) or {})

@@ -426,4 +426,3 @@ class Flows:
     @staticmethod
     def update_config(admin: RealmAdmin, rep: Mapping[str, Any]) -> None:
         admin.api.put(admin.path(f"authentication/config/{seg(str(rep['id']))}"), rep)
-
