@@ -29,7 +29,7 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
         total = plan.live_counts.get(kind, count)
         percent = 100 * count / total if total else 100
         if count > limits.max_deletes or percent > limits.max_percent:
-            over.append(f"{count} of {total} {kind}s ({percent:.3g}%)")
+            over.append(f"{count} of {total} {_plural(kind)} ({percent:.3g}%)")
     if over:
         raise KcconfError(
             f"refusing to delete {', '.join(over)} in realm {plan.realm}: more than "
@@ -55,6 +55,13 @@ def check_replacements(plan: Plan, allow: bool) -> None:
             f"refusing to apply to realm {plan.realm}: {'; '.join(found)}; review the plan, "
             "then pass --allow-replace"
         )
+
+
+def _plural(kind: str) -> str:
+    """A kind's name for several of them: client-policies, users."""
+    if kind.endswith("y"):
+        return kind[:-1] + "ies"
+    return kind if kind.endswith("s") else kind + "s"
 
 
 def deletion_notes(plan: Plan) -> list[tuple[str, str]]:
