@@ -289,3 +289,22 @@ def test_flows_are_validated_offline(tmp_path: Path) -> None:
         "spec.yaml:16:24: authenticationFlows[0].executions[2].flow.executions[0].config.alias:"
         " config alias 'c' is used on line 8 too: config aliases are unique in a realm",
     ]
+
+
+def test_a_slash_in_a_flow_alias_is_refused_offline(tmp_path: Path) -> None:
+    # Keycloak answers 400 at apply time (docs/keycloak-facts.md 19.11); sub-flows too.
+    from kcconf.spec.validate import validate_files
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "realm: {name: r}\n"
+        "authenticationFlows:\n"
+        "  - alias: x/y\n"
+        "    executions:\n"
+        "      - flow: {alias: ../admin, executions: []}\n"
+    )
+    assert [str(p).replace(str(tmp_path) + "/", "") for p in validate_files([path])] == [
+        "spec.yaml:3:5: authenticationFlows[0].alias: Keycloak refuses a '/' in a flow's alias",
+        "spec.yaml:5:16: authenticationFlows[0].executions[0].flow.alias: Keycloak refuses a '/'"
+        " in a flow's alias",
+    ]
