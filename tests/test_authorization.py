@@ -152,3 +152,24 @@ def test_a_client_without_authorization_services_is_refused(kcconf: Kcconf, tmp_
     run = kcconf("validate", str(path))
     assert run.code != 0
     assert "authorization needs authorizationServicesEnabled: true" in run.out, run.out
+
+
+def test_a_policy_nobody_declares_is_refused_before_a_new_realm_is_made(
+    kcconf: Kcconf, keycloak: Target, realm: str, tmp_path: Path
+) -> None:
+    # validate cannot tell a resource server's policies; the plan refuses the name before
+    # anything is written, even into a realm it would create.
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        realm_spec(
+            realm,
+            "clients:\n  - clientId: api\n    authorizationServicesEnabled: true\n"
+            "    authorization:\n"
+            "      permissions:\n"
+            "        - {name: p, type: resource, policies: [nobody]}\n",
+        )
+    )
+    run = kcconf("apply", "--auto-approve", str(path))
+    assert run.code != 0
+    assert "client api / authz-permission p: authz-policy nobody does not exist" in run.err
+    assert realm not in {r["realm"] for r in keycloak.api().get("")}

@@ -131,6 +131,12 @@ def _missing(admin: RealmAdmin, target: Address, realm_exists: bool) -> str:
         return ""
     server = str(admin.api.server_info()["systemInfo"]["version"])
     why = kind.too_new(target.name, server)
-    if why or not realm_exists:
+    if why:
         return why
+    # Into a realm still to be created, validate has judged the references to the kinds that
+    # tell the names a spec declares; the others' (a resource server's policies) are judged
+    # here: such a realm will hold none of them but the built-ins.
+    offline = kind.declared({}) is not None
+    if not realm_exists and (offline or target.name in kind.builtins(admin.realm)):
+        return ""
     return f"{target} does not exist in Keycloak or the spec"
