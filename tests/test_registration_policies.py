@@ -5,11 +5,14 @@ and the two policies Keycloak names alike in both subTypes told apart."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
+from kcconf.adopt.baseline import stored
+from kcconf.adopt.convert import convert
 from kcconf.keycloak import endpoints as ep
 from kcconf.keycloak.admin import RealmAdmin
 from tests.conftest import Target
@@ -88,10 +91,16 @@ def test_registration_policies_are_changed_added_and_pruned(
     assert register(url, realm, "anon") == 201
 
     # A changed providerId is refused before anything is written.
-    path.write_text(spec(realm, LIMIT.replace("providerId: max-clients", "providerId: scope")))
+    other = "  - name: Max Clients Limit\n    subType: anonymous\n    providerId: scope\n"
+    path.write_text(spec(realm, other))
     refused = kcconf("plan", str(path))
     assert refused.code != 0
     assert "not changed in place" in refused.err, refused.err
+    # A setting the provider does not declare, which Keycloak would drop silently: refused.
+    path.write_text(spec(realm, LIMIT.replace("max-clients: 1", "max-client: 1")))
+    unknown = kcconf("plan", str(path))
+    assert unknown.code != 0
+    assert "has no setting max-client (Keycloak would drop it silently)" in unknown.err
 
     # Under prune: all the undeclared go (most of a kind: the deletion limit asks for
     # --allow-deletes); the declared stay.
@@ -113,3 +122,31 @@ def test_duplicate_names_are_refused_within_a_subtype_only(tmp_path: Path) -> No
     twice = run_cli("validate", str(path))
     assert twice.code != 0
     assert "duplicate client registration policy 'authenticated/Allowed" in twice.out + twice.err
+
+
+def test_convert_writes_what_differs_from_a_new_realm() -> None:
+    policy = "org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy"
+    base = stored("26.5.6").realm
+    own = [dict(c) for c in base["components"][policy]]
+    for component in own:
+        if component["name"] == "Max Clients Limit":
+            component["config"] = {"max-clients": ["7"], "old-setting": ["x"]}
+    own.append({"name": "Off", "subType": "authenticated", "providerId": "client-disabled"})
+    profile = {"attributes": [{"name": "username"}], "unmanagedAttributePolicy": "ENABLED"}
+    stored_profile = {"config": {"kc.user.profile.config": [json.dumps(profile)]}}
+    export = {
+        "realm": "x",
+        "components": {
+            policy: own,
+            "org.keycloak.userprofile.UserProfileProvider": [stored_profile],
+        },
+    }
+    converted = convert(export, stored("26.5.6"))
+    assert converted.spec["clientRegistrationPolicies"] == [
+        {"name": "Max Clients Limit", "subType": "anonymous", "providerId": "max-clients",
+         "config": {"max-clients": "7"}},
+        {"name": "Off", "subType": "authenticated", "providerId": "client-disabled"},
+    ]  # fmt: skip
+    assert converted.spec["userProfile"] == profile
+    skipped = [str(s) for s in converted.report.skipped]
+    assert any("[anonymous/Max Clients Limit].config.old-setting" in s for s in skipped), skipped

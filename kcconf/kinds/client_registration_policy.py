@@ -62,6 +62,36 @@ class ClientRegistrationPolicyKind(base.Kind):
     maps: ClassVar[Mapping[str, base.Normaliser]] = {"config": config_values}
     endpoint = ep.COMPONENTS
 
+    def preflight(self, admin: RealmAdmin, desired: State) -> None:
+        """Refuse a provider the server lacks, and a setting its provider does not declare:
+        Keycloak stores such a component without the setting, and says nothing
+        (docs/keycloak-facts.md 23.3)."""
+        info = admin.api.server_info()
+        known = {
+            str(p["id"]): {str(prop["name"]) for prop in p.get("properties") or []}
+            for p in (info.get("componentTypes") or {}).get(POLICY_TYPE) or []
+        }
+        version = (info.get("systemInfo") or {}).get("version")
+        for obj in desired.of_kind(self.name).values():
+            provider = str(obj.fields.get("providerId"))
+            if provider not in known:
+                raise KcconfError(
+                    f"{obj.address}: Keycloak {version} has no client registration policy "
+                    f"provider {provider!r} (it has {', '.join(sorted(known))})"
+                )
+            unknown = sorted(
+                key
+                for f in obj.fields
+                if (key := f.removeprefix("config.")) != f and key not in known[provider]
+            )
+            if unknown:
+                declared = ", ".join(sorted(known[provider])) or "none"
+                raise KcconfError(
+                    f"{obj.address}: the {provider} policy of Keycloak {version} has no setting "
+                    f"{', '.join(unknown)} (Keycloak would drop it silently); its settings: "
+                    f"{declared}"
+                )
+
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         if KEY not in ctx.doc.data:
             return
