@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+import yaml
 
 from kcconf.adopt.baseline import stored
 from kcconf.adopt.convert import convert
@@ -150,3 +151,26 @@ def test_convert_writes_what_differs_from_a_new_realm() -> None:
     assert converted.spec["userProfile"] == profile
     skipped = [str(s) for s in converted.report.skipped]
     assert any("[anonymous/Max Clients Limit].config.old-setting" in s for s in skipped), skipped
+
+
+def test_export_writes_changed_policies_and_the_saved_user_profile(
+    kcconf: Kcconf, realm: str, tmp_path: Path
+) -> None:
+    profile = (
+        "userProfile:\n  unmanagedAttributePolicy: ENABLED\n  attributes:\n"
+        "    - name: department\n      displayName: Department\n"
+    )
+    path = apply_spec(kcconf, tmp_path / "spec.yaml", spec(realm, LIMIT) + profile)
+    exported = kcconf("export", "--realm", realm, "--users", "none")
+    assert exported.code == 0, exported.err
+    written = yaml.safe_load(exported.out)
+    # Only the changed policy, and only its changed setting; a new realm's others left out.
+    assert written["clientRegistrationPolicies"] == [
+        {"name": "Max Clients Limit", "subType": "anonymous", "providerId": "max-clients",
+         "config": {"max-clients": "1"}},
+    ]  # fmt: skip
+    assert written["userProfile"]["unmanagedAttributePolicy"] == "ENABLED"
+    names = [a["name"] for a in written["userProfile"]["attributes"]]
+    assert "department" in names, names
+    path.write_text(exported.out)
+    assert_in_sync(kcconf, path)
