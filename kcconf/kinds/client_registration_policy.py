@@ -121,7 +121,7 @@ class ClientRegistrationPolicyKind(base.Kind):
             yield _empty_as_written(self.live(address, rep), want)
 
     def live_fields(self, rep: Mapping[str, Any]) -> dict[str, Any]:
-        """Its fields less empty config lists: the component list answers `trusted-hosts: []`
+        """Its fields less empty config lists: the component list can answer `trusted-hosts: []`
         once a registration request has read the policy, the component itself never does
         (docs/keycloak-facts.md 23.2), so an empty list is taken as absent."""
         return {k: v for k, v in self.fields_of(rep).items() if v != []}
