@@ -27,7 +27,8 @@ PROFILE_CONFIG = "kc.user.profile.config"
 TYPES = frozenset({POLICY_TYPE, PROFILE_TYPE})
 # The settings Keycloak's own policy providers declare (serverinfo componentTypes; the same on
 # 24.0.5, which lacks registration-web-origins, 26.5.6 and 26.7.5). Keycloak drops any other
-# setting silently (docs/keycloak-facts.md 23.3): an old export's `consent-required-for-all-mappers`, say.
+# setting silently (docs/keycloak-facts.md 23.3): an old export's
+# `consent-required-for-all-mappers`, say.
 SETTINGS = {
     "allowed-client-templates": frozenset({"allowed-client-scopes", "allow-default-scopes"}),
     "allowed-protocol-mappers": frozenset({"allowed-protocol-mapper-types"}),
