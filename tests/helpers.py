@@ -25,7 +25,7 @@ class Run:
 TOP_KEYS = (
     "realm, clientScopes, roles, clients, groups, users, requiredActions, authenticationFlows,"
     " userProfile, identityProviders, organizations, keys, clientProfiles, clientPolicies,"
-    " userFederation, usersPermissions, prune, tokens, impersonation"
+    " userFederation, clientRegistrationPolicies, usersPermissions, prune, tokens, impersonation"
 )
 CLIENT_KEYS = (
     "clientId, name, description, enabled, publicClient, bearerOnly, protocol,"

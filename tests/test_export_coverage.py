@@ -23,6 +23,8 @@ from tests.helpers import ROOT
 EXPORTS = ROOT.parent / "shared" / "realm-exports"
 Export = dict[str, Any]
 KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
+REGISTRATION_POLICY = "org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy"
+USER_PROFILE = "org.keycloak.userprofile.UserProfileProvider"
 
 
 @dataclass(frozen=True)
@@ -331,14 +333,28 @@ PARTS = (
         "kind model (part 2: user federation)",
     ),
     Part(
+        "components (client registration policies)",
+        lambda e: len((e.get("components") or {}).get(REGISTRATION_POLICY) or []),
+        True,
+        "clientRegistrationPolicies (by subType and name; a new realm's left out where alike)",
+        "kind model (part 2: client registration policies)",
+    ),
+    Part(
+        "components (user profile)",
+        lambda e: len((e.get("components") or {}).get(USER_PROFILE) or []),
+        True,
+        "userProfile (the stored kc.user.profile.config)",
+        "kind model (part 2: client registration policies)",
+    ),
+    Part(
         "components (other)",
         lambda e: sum(
             len(v)
             for t, v in (e.get("components") or {}).items()
-            if t != KEY_PROVIDER and t not in FEDERATION_TYPES
+            if t not in {KEY_PROVIDER, REGISTRATION_POLICY, USER_PROFILE} | FEDERATION_TYPES
         ),
         False,
-        "user profile as a component, client registration policies (not managed yet)",
+        "components of other provider types (not managed)",
     ),
     Part(
         "clientPolicies / clientProfiles",

@@ -80,6 +80,7 @@ def test_prune_keys_come_from_the_kinds() -> None:
         "authorizationResources": "authz-resource",
         "authorizationPolicies": "authz-policy",
         "authorizationPermissions": "authz-permission",
+        "clientRegistrationPolicies": "client-registration-policy",
     }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kcconf.adopt import authz as adopt_authz
-from kcconf.adopt import federation, flows, keys, providers, trim, unexpressed
+from kcconf.adopt import components, federation, flows, keys, providers, trim, unexpressed
 from kcconf.adopt.baseline import SERVICE, Baseline, unknown_fields
 from kcconf.adopt.items import Item, Items, Rep
 from kcconf.adopt.kept import as_kept, origins
@@ -52,6 +52,7 @@ def convert(
     users_permissions = _authorization(rep, spec["clients"], report)
     spec["groups"] = [items.group(g) for g in rep.get("groups") or []]
     spec["userFederation"] = federation.items(rep, report)
+    spec["clientRegistrationPolicies"] = components.policies(rep, base.realm, report)
     people = [u for u in rep.get("users") or [] if not u.get("serviceAccountClientId")]
     people = federation.own_users(people, rep, report)
     spec["users"] = _users(items, people) if users else []
@@ -59,6 +60,8 @@ def convert(
     spec["authenticationFlows"] = flows.flows(rep, base.realm, report)
     if "userProfile" in rep:
         spec["userProfile"] = rep["userProfile"]
+    else:
+        spec["userProfile"] = components.user_profile(rep, report)
     spec["identityProviders"] = providers.identity_providers(rep, report)
     spec["organizations"] = providers.organizations(rep, report, users)
     spec["keys"] = keys.keys(rep, base.realm, report)

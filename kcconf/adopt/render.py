@@ -26,6 +26,7 @@ ORDER = (
     "organizations",
     "clientProfiles",
     "clientPolicies",
+    "clientRegistrationPolicies",
     "usersPermissions",
 )
 HEADER = "# Written by kcconf {how}: only what differs from a new realm of Keycloak {version}.\n"

@@ -1,9 +1,9 @@
 """The parts of an export no spec key takes, reported by path and counted, never dropped.
 
-A part a new realm holds the same (Keycloak's own flows, its generated keys, its registration
-policies) is not the realm's own configuration and is not reported; everything else is. For
-objects kcconf does write, the fields of theirs it does not manage are reported where they
-differ from what Keycloak gives a new object (`clients[app].consentRequired`).
+A part a new realm holds the same (Keycloak's own flows, its generated keys) is not the
+realm's own configuration and is not reported; everything else is. For objects kcconf does
+write, the fields of theirs it does not manage are reported where they differ from what
+Keycloak gives a new object (`clients[app].consentRequired`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kcconf.adopt import components as own_components
 from kcconf.adopt import federation, trim
 from kcconf.adopt.items import Rep, kind_fields
 from kcconf.adopt.keys import PROVIDER_TYPE as KEY_PROVIDERS
@@ -42,21 +43,27 @@ def _name(entry: Mapping[str, Any], *keys: str) -> str:
 
 
 def structural(rep: Rep, base: Rep, report: Report) -> None:
-    """Components other than keys (flows are adopt/flows.py's, identity providers and
-    organizations adopt/providers.py's, keys adopt/keys.py's), and users' links."""
+    """Components of the provider types no spec key takes (keys are adopt/keys.py's, user
+    federation federation.py's, registration policies and the user profile components.py's),
+    and users' links."""
     components = {
         (t, _name(c, "name"), c.get("providerId"))
         for t, cs in (base.get("components") or {}).items()
         for c in cs
     }
     for provider_type, entries in sorted((rep.get("components") or {}).items()):
-        if provider_type == KEY_PROVIDERS or provider_type in federation.TYPES:
-            continue  # written as `keys` (adopt/keys.py), `userFederation` (federation.py)
+        if (
+            provider_type == KEY_PROVIDERS
+            or provider_type in federation.TYPES | own_components.TYPES
+        ):
+            # written as `keys` (adopt/keys.py), `userFederation` (federation.py),
+            # `clientRegistrationPolicies` and `userProfile` (components.py)
+            continue
         for c in entries:
             if (provider_type, _name(c, "name"), c.get("providerId")) not in components:
                 report.skip(
                     f"components[{provider_type}][{_name(c, 'name')}]",
-                    "components (user profile, client registration policies) are not managed",
+                    "a component of a provider type kcconf does not manage",
                 )
     written = federation.provider_names(rep)  # users linked to those are reported whole
     for user in rep.get("users") or []:

@@ -34,6 +34,7 @@ MODULES = (
     "key_provider",
     "client_policy",
     "user_federation",
+    "client_registration_policy",
     "admin_permissions",
     "authorization",
 )

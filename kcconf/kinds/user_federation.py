@@ -91,7 +91,7 @@ def _refuse_new_mapper(address: Address, rep: Mapping[str, Any], fields: Mapping
         )
 
 
-def _body(head: Mapping[str, Any], change: Change) -> dict[str, Any]:
+def component_body(head: Mapping[str, Any], change: Change) -> dict[str, Any]:
     """`head` with the changed fields written in, each config value as the list of strings
     Keycloak keeps (the credential, a Secret, is revealed by unflatten_into)."""
     body = unflatten_into(dict(head), {f.name: f.new for f in change.fields})
@@ -142,13 +142,13 @@ class UserFederationKind(base.Kind):
             "providerType": STORAGE_TYPE,
             "parentId": str(ep.Realm.read(admin)["id"]),
         }
-        ep.COMPONENTS.create(admin, _body(head, change))
+        ep.COMPONENTS.create(admin, component_body(head, change))
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         """Read-modify-write. The live config carries the credential masked, and Keycloak keeps
         the stored one when it is sent back so (docs/keycloak-facts.md 20.3)."""
         raw = change.live_raw
-        ep.COMPONENTS.update(admin, str(raw["id"]), _body(raw, change))
+        ep.COMPONENTS.update(admin, str(raw["id"]), component_body(raw, change))
 
     def involved(self, desired: State) -> bool:
         """Also read when none is declared but `prune` names the kind (then all go)."""
@@ -228,14 +228,14 @@ class UserFederationMapperKind(base.Kind):
         made = _mappers(admin, parent, provider_id).get(change.address.name)
         if made is not None:
             _refuse_new_mapper(change.address, made, fields)
-            ep.COMPONENTS.update(admin, str(made["id"]), _body(made, change))
+            ep.COMPONENTS.update(admin, str(made["id"]), component_body(made, change))
             return
         head = {"name": change.address.name, "providerType": MAPPER_TYPE, "parentId": provider_id}
-        ep.COMPONENTS.create(admin, _body(head, change))
+        ep.COMPONENTS.create(admin, component_body(head, change))
 
     def update(self, admin: RealmAdmin, change: Change) -> None:
         raw = change.live_raw
-        ep.COMPONENTS.update(admin, str(raw["id"]), _body(raw, change))
+        ep.COMPONENTS.update(admin, str(raw["id"]), component_body(raw, change))
 
     def check(self, checker: SpecChecker) -> None:
         for path, provider in checker.items((KEY,)):

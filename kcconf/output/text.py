@@ -16,7 +16,7 @@ from kcconf.kinds import BY_NAME, kind_order, relation
 from kcconf.model.changes import Action, Change, FieldChange
 from kcconf.output.escape import printable
 from kcconf.planning.plan import Plan, rename_hints
-from kcconf.planning.safety import deletion_notes
+from kcconf.planning.safety import deletion_notes, plural
 
 INDENT = "    "
 COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
@@ -61,7 +61,7 @@ def total(plans: Sequence[Plan]) -> str:
 def counted(counts: Mapping[str, int]) -> str:
     """`{"client": 2, "user": 1}` -> `2 clients, 1 user`, in kind order."""
     kinds = kind_order(counts)
-    return ", ".join(f"{counts[k]} {k}{'' if counts[k] == 1 else 's'}" for k in kinds)
+    return ", ".join(f"{counts[k]} {k if counts[k] == 1 else plural(k)}" for k in kinds)
 
 
 def summary(plan: Plan) -> str:

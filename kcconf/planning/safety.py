@@ -29,7 +29,7 @@ def check_deletes(plan: Plan, limits: Limits, allow: bool) -> None:
         total = plan.live_counts.get(kind, count)
         percent = 100 * count / total if total else 100
         if count > limits.max_deletes or percent > limits.max_percent:
-            over.append(f"{count} of {total} {_plural(kind)} ({percent:.3g}%)")
+            over.append(f"{count} of {total} {plural(kind)} ({percent:.3g}%)")
     if over:
         raise KcconfError(
             f"refusing to delete {', '.join(over)} in realm {plan.realm}: more than "
@@ -57,7 +57,7 @@ def check_replacements(plan: Plan, allow: bool) -> None:
         )
 
 
-def _plural(kind: str) -> str:
+def plural(kind: str) -> str:
     """A kind's name for several of them: client-policies, users."""
     if kind.endswith("y"):
         return kind[:-1] + "ies"

@@ -51,14 +51,16 @@ class SpecChecker:
         suffix: str = "",
         prefix: str = "",
         fold_case: bool = False,
+        within: str = "",
     ) -> None:
-        """Report each item of the list at `path` whose `field` repeats an earlier one's."""
+        """Report each item of the list at `path` whose `field` repeats an earlier one's (with
+        `within`, one whose `within/field` does: names unique per that field's value)."""
         first: dict[str, KeyPath] = {}  # where each name is first declared
         for item_path, item in self.items(path):
             name, key_path = item.get(field), (*item_path, field)
             if not isinstance(name, str) or key_path in self.tainted:
                 continue
-            name = prefix + name
+            name = prefix + (f"{item.get(within)}/{name}" if within else name)
             natural = name.lower() if fold_case else name
             if natural not in first:
                 first[natural] = key_path
