@@ -109,10 +109,12 @@ def _settings(export: Export) -> int:
 def _other(export: Export) -> int:
     """Top-level keys that are neither a part above nor a setting kcconf takes (less `id`, a
     UUID, and `realm`, the spec's `realm.name`)."""
-    skip = COVERED | _accepted() | {"id", "realm"}
+    skip = COVERED | _accepted() | METADATA | {"id", "realm"}
     return sum(1 for key in export if key not in skip)
 
 
+# Top-level keys an export carries that are no configuration of the realm.
+METADATA = frozenset({"keycloakVersion", "otpSupportedApplications"})
 FEDERATION_TYPES = {
     "org.keycloak.storage.UserStorageProvider",
     "org.keycloak.storage.ldap.mappers.LDAPStorageMapper",
@@ -388,7 +390,14 @@ PARTS = (
         SETTINGS,
     ),
     Part("realm settings", _settings, True, "realm: typed, or accepted by name"),
-    Part("other realm keys", _other, False, "export-only (keycloakVersion) or not managed yet"),
+    Part(
+        "export metadata",
+        lambda e: sum(1 for key in METADATA if key in e),
+        False,
+        "not configuration: the version that wrote the export (keycloakVersion), and what"
+        " Keycloak derives from the OTP policy (otpSupportedApplications)",
+    ),
+    Part("other realm keys", _other, False, "not managed yet"),
 )
 # Top-level keys some part above counts (the others are realm settings, or counted as other).
 COVERED = {
