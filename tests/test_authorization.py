@@ -106,9 +106,9 @@ def test_authorization_is_created_changed_and_pruned_by_name(
     assert policy(found, "callers")["clients"] == ["caller"]
     assert sorted(policy(found, "any")["applyPolicies"]) == ["bob only", "clerks"]
     assert sorted(policy(found, "read orders")["applyPolicies"]) == ["any", "callers"]
-    # Keycloak 24 makes a default resource (policy, permission) with the resource server, 26
-    # none (docs/keycloak-facts.md 22.2): they are the realm's, left alone unless pruned.
-    made = {"Default Resource"} if version_tuple(keycloak.version) < (26,) else set()
+    # Keycloak up to 26.4 makes a default resource (policy, permission) with the resource
+    # server, 26.5 on none (docs/keycloak-facts.md 22.2): the realm's, left alone unless pruned.
+    made = {"Default Resource"} if version_tuple(keycloak.version) < (26, 5) else set()
     assert {r["name"] for r in found["resources"]} == {"orders", *made}
     assert_in_sync(kcconf, path)
 
