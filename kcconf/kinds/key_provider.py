@@ -115,6 +115,7 @@ class KeyProviderKind(base.Kind):
     reading = "key providers"
     after = ("realm",)
     optional = True
+    endpoint = ep.COMPONENTS  # the shared re-read and delete, by id; its update is its own
 
     def desired(self, ctx: base.SpecContext) -> Iterable[Obj]:
         if KEY not in ctx.doc.data:
@@ -156,11 +157,6 @@ class KeyProviderKind(base.Kind):
     def live_fields(self, rep: Mapping[str, Any]) -> dict[str, Any]:
         return _live_fields(rep)
 
-    def reread(self, admin: RealmAdmin, change: Change) -> Mapping[str, Any] | None:
-        path = admin.path(ep.COMPONENTS.item(seg(str(change.live_raw["id"]))))
-        rep: Mapping[str, Any] = admin.api.get(path)
-        return rep
-
     def create(self, admin: RealmAdmin, change: Change) -> None:
         fields = change.target.fields
         body = {
@@ -188,9 +184,6 @@ class KeyProviderKind(base.Kind):
                 values = value if isinstance(value, list) else [value]
                 out[key] = [_plain(v) for v in values]
         return out
-
-    def delete(self, admin: RealmAdmin, change: Change) -> None:
-        ep.COMPONENTS.delete(admin, seg(str(change.live_raw["id"])))
 
     def refuse(self, desired: State, live: State, changes: Sequence[Change]) -> str:
         """A realm must keep a key that signs with its default signature algorithm: without
